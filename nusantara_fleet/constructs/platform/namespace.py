@@ -1,0 +1,26 @@
+"""Namespace of one concern (apps, data…) in one city."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.model import City, Fleet
+
+
+class Namespace(Manifest):
+    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, name: str, component: str) -> None:
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "labels": naming.labels(
+                        fleet=fleet, city=city, name=name, component=component, version=naming.MANAGED_BY
+                    ),
+                    "name": name,
+                },
+            },
+        )

@@ -1,0 +1,166 @@
+"""The resolved fleet: every city with its inherited defaults applied and every derived value computed.
+
+Constructs read only these objects. Anything a construct needs that is not written in `envs/`
+is derived here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from nusantara_fleet.model.spec import (
+    CitySpec,
+    ContainerResources,
+    FleetSpec,
+    NetworkSpec,
+    NodeSize,
+    PoolSpec,
+    ServiceSpec,
+)
+
+Role = Literal["primary", "replica"]
+
+POOL_LABEL = "node.nusantaramart.co.id/pool"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A node pool of one city."""
+
+    name: str
+    spec: PoolSpec
+    nodes: int
+    size: NodeSize
+
+    @property
+    def node_selector(self) -> dict[str, str]:
+        return {POOL_LABEL: self.name}
+
+    @property
+    def tolerations(self) -> list[dict[str, str]]:
+        """What a pod placed on purpose in this pool tolerates (nothing when the pool is untainted)."""
+        if not self.spec.dedicated:
+            return []
+        return [{"effect": "NoSchedule", "key": POOL_LABEL, "operator": "Equal", "value": self.name}]
+
+    @property
+    def capacity(self) -> NodeSize:
+        return NodeSize(
+            vcpu=self.size.vcpu * self.nodes,
+            memory_gib=self.size.memory_gib * self.nodes,
+            disk_gib=self.size.disk_gib * self.nodes,
+        )
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service as every city runs it."""
+
+    spec: ServiceSpec
+    image_repository: str
+    resources: ContainerResources
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def image(self) -> str:
+        """The image reference: by digest when one is given (immutable), else by tag."""
+        if self.spec.digest:
+            return f"{self.image_repository}@{self.spec.digest}"
+        return f"{self.image_repository}:{self.spec.tag}"
+
+    @property
+    def version(self) -> str:
+        return self.spec.tag
+
+
+@dataclass(frozen=True)
+class City:
+    """One city, fully resolved."""
+
+    name: str
+    source: str
+    spec: CitySpec
+    role: Role
+    wave: int
+    gated: bool
+    pools: dict[str, Pool]
+
+    @property
+    def network(self) -> NetworkSpec:
+        return self.spec.network
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role == "primary"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The whole fleet: the common spec plus each city in rollout order."""
+
+    spec: FleetSpec
+    cities: tuple[City, ...]
+    services: tuple[Service, ...]
+
+    @property
+    def primary(self) -> City:
+        return next(city for city in self.cities if city.is_primary)
+
+    @property
+    def gated_city(self) -> City:
+        return next(city for city in self.cities if city.gated)
+
+    def city(self, name: str) -> City:
+        return next(city for city in self.cities if city.name == name)
+
+    @cached_property
+    def design_capacity_rps(self) -> tuple[int, int]:
+        """Peak plus the design's headroom band: 3000 RPS at 30-50 % gives 3900-4500 RPS."""
+        cap = self.spec.capacity
+        return (
+            cap.peak_rps * (100 + cap.headroom_min_pct) // 100,
+            cap.peak_rps * (100 + cap.headroom_max_pct) // 100,
+        )
+
+
+def resolve(spec: FleetSpec, cities: dict[str, tuple[str, CitySpec]]) -> Fleet:
+    """Build the fleet from already cross-checked specs (see `loader.check_fleet`)."""
+    gated = spec.rollout.gated_city or spec.primary
+    resolved = []
+    for wave, name in enumerate(spec.rollout.order):
+        source, city_spec = cities[name]
+        pools = {}
+        for pool_name in type(spec.node_pools).model_fields:
+            pool_spec: PoolSpec = getattr(spec.node_pools, pool_name)
+            override = getattr(city_spec.node_pools, pool_name)
+            pools[pool_name] = Pool(
+                name=pool_name,
+                spec=pool_spec,
+                nodes=override.nodes if override is not None else pool_spec.nodes,
+                size=getattr(spec.hardware, pool_spec.node_class),
+            )
+        resolved.append(
+            City(
+                name=name,
+                source=source,
+                spec=city_spec,
+                role="primary" if name == spec.primary else "replica",
+                wave=wave,
+                gated=name == gated,
+                pools=pools,
+            )
+        )
+    services = tuple(
+        Service(
+            spec=svc,
+            image_repository=f"{spec.image_registry}/{svc.name}",
+            resources=getattr(spec.resource_classes, svc.resource_class),
+        )
+        for svc in spec.services
+    )
+    return Fleet(spec=spec, cities=tuple(resolved), services=services)
