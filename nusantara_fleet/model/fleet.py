@@ -26,6 +26,15 @@ POOL_LABEL = "node.nusantaramart.co.id/pool"
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Pool:
     """A node pool of one city."""
 
@@ -117,6 +126,21 @@ class Fleet:
 
     def city(self, name: str) -> City:
         return next(city for city in self.cities if city.name == name)
+
+    def read_endpoint(self, city: City) -> Endpoint:
+        """Reads stay in the city: its own replicas' Service."""
+        return Endpoint(
+            f"postgres-read.{self.spec.namespaces.data}.svc.cluster.local", self.spec.database.postgres_port
+        )
+
+    def city_database_host(self, city: City, service: str) -> str:
+        """A city's database Service as every city can resolve it (pod CIDRs are routable fleet-wide)."""
+        return f"{service}.{city.name}.{self.spec.database.cross_city_domain}"
+
+    @property
+    def write_endpoint(self) -> Endpoint:
+        """Writes from every city go to the primary city's leader; moving `primary` moves this."""
+        return Endpoint(self.city_database_host(self.primary, "postgres-write"), self.spec.database.postgres_port)
 
     @cached_property
     def design_capacity_rps(self) -> tuple[int, int]:

@@ -147,6 +147,20 @@ class NamespacesSpec(Spec):
     data: str = Field(default="data", pattern=DNS_LABEL, description="Namespace of the databases.")
 
 
+class DatabaseSpec(Spec):
+    """How the PostgreSQL fleet is reached; the data layer builds on this."""
+
+    postgres_port: int = Field(default=5432, ge=1, le=65535, description="PostgreSQL port.")  # the standard
+    patroni_api_port: int = Field(
+        default=8008, ge=1, le=65535, description="Patroni REST API port."
+    )  # Patroni's default
+    cross_city_domain: str = Field(
+        default="db.nusantaramart.internal",
+        pattern=HOSTNAME,
+        description="DNS zone in which `<service>.<city>.<zone>` names a city's database from any city.",
+    )
+
+
 class RouteSpec(Spec):
     path: str = Field(pattern=r"^/[A-Za-z0-9/_.-]*$", description="HTTP path prefix.")
     methods: list[HttpMethod] = Field(min_length=1, description="HTTP methods this route takes.")
@@ -183,6 +197,7 @@ class FleetSpec(Spec):
     resource_classes: ResourceClasses = ResourceClasses()
     node_pools: NodePools = NodePools()
     namespaces: NamespacesSpec = NamespacesSpec()
+    database: DatabaseSpec = DatabaseSpec()
     services: list[ServiceSpec] = Field(min_length=1, description="Services every city runs.")
 
     @field_validator("primary", mode="before")
