@@ -88,6 +88,29 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Canary:
+    """A candidate version of a service taking `weight` % of one city's traffic."""
+
+    image: str
+    tag: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class CityService:
+    """A service as one city runs it: its stable version there, and its canary if any."""
+
+    service: Service
+    image: str
+    version: str
+    canary: Canary | None
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+
+@dataclass(frozen=True)
 class City:
     """One city, fully resolved."""
 
@@ -98,6 +121,7 @@ class City:
     wave: int
     gated: bool
     pools: dict[str, Pool]
+    services: tuple[CityService, ...]
 
     @property
     def network(self) -> NetworkSpec:
@@ -152,9 +176,32 @@ class Fleet:
         )
 
 
+def _city_service(service: Service, city: CitySpec) -> CityService:
+    """A city's tag overrides the fleet's stable tag (a release in progress); a digest pins only the fleet tag."""
+    state = city.services.get(service.name)
+    if state is None or state.tag is None:
+        version, image = service.version, service.image
+    else:
+        version, image = state.tag, f"{service.image_repository}:{state.tag}"
+    canary = None
+    if state is not None and state.canary is not None:
+        canary = Canary(
+            image=f"{service.image_repository}:{state.canary.tag}", tag=state.canary.tag, weight=state.canary.weight
+        )
+    return CityService(service=service, image=image, version=version, canary=canary)
+
+
 def resolve(spec: FleetSpec, cities: dict[str, tuple[str, CitySpec]]) -> Fleet:
     """Build the fleet from already cross-checked specs (see `loader.check_fleet`)."""
     gated = spec.rollout.gated_city or spec.primary
+    services = tuple(
+        Service(
+            spec=svc,
+            image_repository=f"{spec.image_registry}/{svc.name}",
+            resources=getattr(spec.resource_classes, svc.resource_class),
+        )
+        for svc in spec.services
+    )
     resolved = []
     for wave, name in enumerate(spec.rollout.order):
         source, city_spec = cities[name]
@@ -177,14 +224,7 @@ def resolve(spec: FleetSpec, cities: dict[str, tuple[str, CitySpec]]) -> Fleet:
                 wave=wave,
                 gated=name == gated,
                 pools=pools,
+                services=tuple(_city_service(svc, city_spec) for svc in services),
             )
         )
-    services = tuple(
-        Service(
-            spec=svc,
-            image_repository=f"{spec.image_registry}/{svc.name}",
-            resources=getattr(spec.resource_classes, svc.resource_class),
-        )
-        for svc in spec.services
-    )
     return Fleet(spec=spec, cities=tuple(resolved), services=services)

@@ -161,6 +161,18 @@ def check_fleet(spec: FleetSpec, fleet_src: Source, cities: dict[str, tuple[Sour
                f"[{service_seen[svc.name]}]); service names must be unique")
         service_seen.setdefault(svc.name, index)
 
+    known_services = {svc.name for svc in spec.services}
+    for name in names:
+        src, city = cities[name]
+        for svc_name in city.services:
+            if svc_name not in known_services:
+                guess = difflib.get_close_matches(svc_name, sorted(known_services), n=1)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
+                loc = ("services", svc_name)
+                problems.append(Problem(src.path, src.line_of(loc), format_loc(loc),
+                                        f"unknown service {svc_name!r}; {hint}services in fleet.yaml: "
+                                        f"{', '.join(sorted(known_services))}"))
+
     networks = []
     for name in names:
         src, city = cities[name]

@@ -228,8 +228,28 @@ class CityPools(Spec):
     database: PoolOverride | None = None
 
 
+class CanarySpec(Spec):
+    tag: str = Field(pattern=IMAGE_TAG, description="Candidate image tag; never `latest`.")
+    weight: int = Field(ge=0, le=50, description="Share of this city's traffic sent to the candidate, %.")
+
+
+class CityServiceSpec(Spec):
+    """A service's release state in one city, written by `fleet release/promote/rollback`."""
+
+    tag: str | None = Field(
+        default=None, pattern=IMAGE_TAG, description="Stable tag in this city when it differs from fleet.yaml."
+    )
+    previous_tag: str | None = Field(
+        default=None, pattern=IMAGE_TAG, description="Stable tag before the last promotion; rollback target."
+    )
+    canary: CanarySpec | None = Field(default=None, description="A candidate version on a slice of traffic.")
+
+
 class CitySpec(Spec):
     """`envs/<city>.yaml`: only what differs in that city."""
 
     network: NetworkSpec
     node_pools: CityPools = CityPools()
+    services: dict[str, CityServiceSpec] = Field(
+        default={}, description="Per-service release state in this city, keyed by service name."
+    )
