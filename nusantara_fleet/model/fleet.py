@@ -186,7 +186,9 @@ def _city_service(service: Service, city: CitySpec) -> CityService:
     canary = None
     if state is not None and state.canary is not None:
         canary = Canary(
-            image=f"{service.image_repository}:{state.canary.tag}", tag=state.canary.tag, weight=state.canary.weight
+            image=f"{service.image_repository}:{state.canary.tag}",
+            tag=state.canary.tag,
+            weight=state.canary.weight,
         )
     return CityService(service=service, image=image, version=version, canary=canary)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import re
 import ipaddress
+import re
 import types
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -106,14 +106,23 @@ def _city_files(envs: Path, root: Path) -> tuple[dict[str, Path], list[Problem]]
         display = _display(path, root)
         if not re.match(DNS_LABEL, name) or name in RESERVED_NAMES:
             problems.append(
-                Problem(display, None, "", f"city file name {name!r} {_PATTERN_HELP[DNS_LABEL]} "
-                        f"(and not {', '.join(sorted(RESERVED_NAMES))}); rename the file")
+                Problem(
+                    display,
+                    None,
+                    "",
+                    f"city file name {name!r} {_PATTERN_HELP[DNS_LABEL]} "
+                    f"(and not {', '.join(sorted(RESERVED_NAMES))}); rename the file",
+                )
             )
             continue
         if name in files:
             problems.append(
-                Problem(display, None, "", f"city {name!r} is defined twice (also in "
-                        f"{_display(files[name], root)}); keep one file per city")
+                Problem(
+                    display,
+                    None,
+                    "",
+                    f"city {name!r} is defined twice (also in {_display(files[name], root)}); keep one file per city",
+                )
             )
             continue
         files[name] = path
@@ -144,21 +153,32 @@ def check_fleet(spec: FleetSpec, fleet_src: Source, cities: dict[str, tuple[Sour
         if name not in cities:
             at(loc, f"unknown city {name!r} in the rollout order; known cities: {', '.join(names)}")
         elif name in seen:
-            at(loc, f"city {name!r} appears twice in the rollout order (also at position {seen[name]}); "
-               "list every city exactly once")
+            at(
+                loc,
+                f"city {name!r} appears twice in the rollout order (also at position {seen[name]}); "
+                "list every city exactly once",
+            )
         seen.setdefault(name, index)
     for name in names:
         if name not in seen:
-            at(("rollout", "order"), f"city {name!r} (envs/{name}.yaml) is missing from the rollout order; "
-               "add it where it should roll out")
+            at(
+                ("rollout", "order"),
+                f"city {name!r} (envs/{name}.yaml) is missing from the rollout order; add it where it should roll out",
+            )
     gated = spec.rollout.gated_city
     if gated is not None and gated not in cities:
-        at(("rollout", "gated_city"), f"gated city {gated!r} has no city file; known cities: {', '.join(names)}")
+        at(
+            ("rollout", "gated_city"),
+            f"gated city {gated!r} has no city file; known cities: {', '.join(names)}",
+        )
     service_seen: dict[str, int] = {}
     for index, svc in enumerate(spec.services):
         if svc.name in service_seen:
-            at(("services", index, "name"), f"service {svc.name!r} is defined twice (also services"
-               f"[{service_seen[svc.name]}]); service names must be unique")
+            at(
+                ("services", index, "name"),
+                f"service {svc.name!r} is defined twice (also services"
+                f"[{service_seen[svc.name]}]); service names must be unique",
+            )
         service_seen.setdefault(svc.name, index)
 
     known_services = {svc.name for svc in spec.services}
@@ -169,9 +189,15 @@ def check_fleet(spec: FleetSpec, fleet_src: Source, cities: dict[str, tuple[Sour
                 guess = difflib.get_close_matches(svc_name, sorted(known_services), n=1)
                 hint = f"did you mean {guess[0]!r}? " if guess else ""
                 loc = ("services", svc_name)
-                problems.append(Problem(src.path, src.line_of(loc), format_loc(loc),
-                                        f"unknown service {svc_name!r}; {hint}services in fleet.yaml: "
-                                        f"{', '.join(sorted(known_services))}"))
+                problems.append(
+                    Problem(
+                        src.path,
+                        src.line_of(loc),
+                        format_loc(loc),
+                        f"unknown service {svc_name!r}; {hint}services in fleet.yaml: "
+                        f"{', '.join(sorted(known_services))}",
+                    )
+                )
 
     networks = []
     for name in names:
@@ -180,14 +206,18 @@ def check_fleet(spec: FleetSpec, fleet_src: Source, cities: dict[str, tuple[Sour
             value = getattr(city.network, field)
             networks.append((ipaddress.IPv4Network(value), name, field, src))
     for i, (net_a, city_a, field_a, src_a) in enumerate(networks):
-        for net_b, city_b, field_b, src_b in networks[i + 1:]:
+        for net_b, _, field_b, src_b in networks[i + 1 :]:
             if net_a.overlaps(net_b):
                 loc = ("network", field_b)
-                problems.append(Problem(
-                    src_b.path, src_b.line_of(loc), format_loc(loc),
-                    f"{net_b} overlaps {city_a}'s {field_a} {net_a} ({src_a.path}); "
-                    "every pod and service network in the fleet must be distinct",
-                ))
+                problems.append(
+                    Problem(
+                        src_b.path,
+                        src_b.line_of(loc),
+                        format_loc(loc),
+                        f"{net_b} overlaps {city_a}'s {field_a} {net_a} ({src_a.path}); "
+                        "every pod and service network in the fleet must be distinct",
+                    )
+                )
     return problems
 
 
@@ -197,8 +227,16 @@ def load_fleet(envs: Path) -> Fleet:
     envs = envs.resolve()
     fleet_path = envs / FLEET_FILE
     if not fleet_path.is_file():
-        raise ConfigError([Problem(_display(fleet_path, root), None, "",
-                                   f"{FLEET_FILE} not found; the envs directory needs one")])
+        raise ConfigError(
+            [
+                Problem(
+                    _display(fleet_path, root),
+                    None,
+                    "",
+                    f"{FLEET_FILE} not found; the envs directory needs one",
+                )
+            ]
+        )
     problems: list[Problem] = []
     sources: list[Source] = []
     city_paths, file_problems = _city_files(envs, root)

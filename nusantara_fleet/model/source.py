@@ -61,8 +61,7 @@ class _Builder:
                             self.path,
                             line,
                             format_loc((*loc, key)),
-                            f"key {key!r} is written twice (first on line {first_line[key]}); "
-                            "keep exactly one",
+                            f"key {key!r} is written twice (first on line {first_line[key]}); keep exactly one",
                         )
                     )
                     continue

@@ -110,9 +110,7 @@ class NodePools(Spec):
 
 
 class RolloutSpec(Spec):
-    order: list[CityName] = Field(
-        min_length=1, description="Cities in rollout order; every city exactly once."
-    )
+    order: list[CityName] = Field(min_length=1, description="Cities in rollout order; every city exactly once.")
     gated_city: CityName | None = Field(
         default=None,
         description="City that waits for a manual sync. Unset: the primary city (the gate follows it).",
@@ -237,7 +235,9 @@ class CityServiceSpec(Spec):
     """A service's release state in one city, written by `fleet release/promote/rollback`."""
 
     tag: str | None = Field(
-        default=None, pattern=IMAGE_TAG, description="Stable tag in this city when it differs from fleet.yaml."
+        default=None,
+        pattern=IMAGE_TAG,
+        description="Stable tag in this city when it differs from fleet.yaml.",
     )
     previous_tag: str | None = Field(
         default=None, pattern=IMAGE_TAG, description="Stable tag before the last promotion; rollback target."
