@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
 PYTHON ?= python3
 
-.PHONY: setup run test lint typecheck snapshots schema bench clean
+.PHONY: setup run test lint typecheck snapshots schema bench clean validate db-tools
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,8 +31,22 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup lint typecheck
+# The data-layer drill (tests/data) runs Debian's PostgreSQL 15, Patroni and etcd; installed as root
+# when missing, skipped when present.
+DB_PACKAGES := postgresql-15 patroni etcd-server
+db-tools:
+	@if ! dpkg-query -W -f='$${Status}\n' $(DB_PACKAGES) 2>/dev/null | grep -qv 'install ok installed' \
+		&& [ "$$(dpkg-query -W -f='.' $(DB_PACKAGES) 2>/dev/null)" = "..." ]; then \
+		echo "$(DB_PACKAGES): installed"; \
+	else \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) \
+			apt-get install -y -qq --no-install-recommends $(DB_PACKAGES); \
+	fi
+
+test: setup db-tools lint typecheck
 	$(BIN)/pytest
+	$(BIN)/fleet validate dist
 
 # Regenerates every committed generated file (dist/, the envs JSON Schema, snapshots); review with git diff.
 snapshots: setup
@@ -40,8 +54,14 @@ snapshots: setup
 	$(BIN)/fleet synth
 	UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q tests -k snapshot
 
+# The gate alone, on the committed dist/ (make test runs it too).
+validate: setup
+	$(BIN)/fleet validate dist
+
 bench: setup
 	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/diff.py
 
 clean:
 	rm -rf $(VENV) node_modules

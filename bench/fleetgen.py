@@ -27,6 +27,10 @@ def write_envs(target: Path, cities: int, services: int, base: Path = DEFAULT_EN
     fleet["primary"] = names[0]
     fleet["rollout"] = {**fleet["rollout"], "order": [*names[1:], names[0]]}
     fleet["rollout"].pop("gated_city", None)
+    # A quorum needs one etcd member per city and an odd count; a fleet this size runs standby clusters.
+    failover = fleet.get("database", {}).get("failover")
+    if failover is not None:
+        failover.update(mode="standby-clusters", preference=[names[0], *names[1:]])
     target.mkdir(parents=True, exist_ok=True)
     (target / "fleet.yaml").write_text(yaml.safe_dump(fleet, sort_keys=False))
     for i, name in enumerate(names):

@@ -7,27 +7,36 @@ from pathlib import Path
 from cdk8s import App, YamlOutputType
 from constructs import Construct
 
+from nusantara_fleet.constructs.data import render_city_data
+from nusantara_fleet.constructs.delivery import render_fleet_delivery
 from nusantara_fleet.constructs.manifest import RenderChart
+from nusantara_fleet.constructs.network import render_city_network
 from nusantara_fleet.constructs.platform import render_city_platform, render_fleet_platform
+from nusantara_fleet.constructs.workloads import render_city_workloads
 from nusantara_fleet.model import City, Fleet
 
 FLEET_CHART = "fleet"
 
 
 class CityChart(RenderChart):
-    def __init__(self, scope: Construct, *, fleet: Fleet, city: City) -> None:
-        super().__init__(scope, city.name)
+    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, collect: bool = False) -> None:
+        super().__init__(scope, city.name, collect=collect)
         render_city_platform(self, fleet=fleet, city=city)
+        render_city_data(self, fleet=fleet, city=city)
+        render_city_workloads(self, fleet=fleet, city=city)
+        render_city_network(self, fleet=fleet, city=city)
 
 
 class FleetChart(RenderChart):
-    def __init__(self, scope: Construct, *, fleet: Fleet) -> None:
-        super().__init__(scope, FLEET_CHART)
+    def __init__(self, scope: Construct, *, fleet: Fleet, collect: bool = False) -> None:
+        super().__init__(scope, FLEET_CHART, collect=collect)
         render_fleet_platform(self, fleet=fleet)
+        render_fleet_delivery(self, fleet=fleet)
 
 
-def build_app(fleet: Fleet, outdir: Path) -> tuple[App, list[RenderChart]]:
+def build_app(fleet: Fleet, outdir: Path, *, collect: bool = False) -> tuple[App, list[RenderChart]]:
+    """The app with every chart; with `collect`, charts keep their bodies (`chart.bodies`) and synth writes nothing."""
     app = App(outdir=str(outdir), yaml_output_type=YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
-    charts: list[RenderChart] = [CityChart(app, fleet=fleet, city=city) for city in fleet.cities]
-    charts.append(FleetChart(app, fleet=fleet))
+    charts: list[RenderChart] = [CityChart(app, fleet=fleet, city=city, collect=collect) for city in fleet.cities]
+    charts.append(FleetChart(app, fleet=fleet, collect=collect))
     return app, charts

@@ -21,10 +21,14 @@ def sorted_json(value: Any) -> Any:
 class RenderChart(Chart):
     """A chart that records what it renders, so two objects can never share an output file."""
 
-    def __init__(self, scope: Construct, chart_id: str) -> None:
+    def __init__(self, scope: Construct, chart_id: str, *, collect: bool = False) -> None:
         super().__init__(scope, chart_id, disable_resource_name_hashes=True)
         self.chart_id = chart_id
         self.kinds: dict[tuple[str, str], str] = {}
+        # Collecting keeps each body in Python instead of handing it to cdk8s: what `fleet diff` compares,
+        # without a jsii round trip or a file per object.
+        self.collect = collect
+        self.bodies: list[dict[str, Any]] = []
 
     def record(self, kind: str, name: str, namespace: str) -> None:
         key = (kind, name)
@@ -35,19 +39,25 @@ class RenderChart(Chart):
             )
         self.kinds[key] = namespace
 
+    def emit(self, body: dict[str, Any]) -> None:
+        """Add one object: collected as is, or as the one cdk8s ApiObject that writes its file."""
+        metadata = body["metadata"]
+        self.record(body["kind"], metadata["name"], metadata.get("namespace", ""))
+        if self.collect:
+            self.bodies.append(body)  # compared as data: key order is the writer's concern, not sorted here
+        else:
+            _Document(self, body)
 
-class Manifest(ApiObject):
+
+class _Document(ApiObject):
     """An ApiObject whose whole body is given at construction.
 
     cdk8s names the output file from kind and name and writes the body; building the body in
     Python and handing it over in one piece keeps the jsii round trips at one per object.
     """
 
-    def __init__(self, scope: Construct, body: dict[str, Any]) -> None:
+    def __init__(self, scope: RenderChart, body: dict[str, Any]) -> None:
         metadata = body["metadata"]
-        if not isinstance(scope, RenderChart):
-            raise TypeError(f"{type(self).__name__} must be created directly in a city or fleet chart")
-        scope.record(body["kind"], metadata["name"], metadata.get("namespace", ""))
         super().__init__(
             scope,
             f"{body['kind']}-{metadata.get('namespace', '')}-{metadata['name']}",
@@ -60,3 +70,12 @@ class Manifest(ApiObject):
     @jsii.member(jsii_name="toJson")
     def to_json(self) -> Any:
         return self._body
+
+
+class Manifest:
+    """Base of every rendered object: a subclass builds the whole body and hands it to its chart."""
+
+    def __init__(self, scope: Construct, body: dict[str, Any]) -> None:
+        if not isinstance(scope, RenderChart):
+            raise TypeError(f"{type(self).__name__} must be created directly in a city or fleet chart")
+        scope.emit(body)

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from nusantara_fleet.errors import Problem
+from nusantara_fleet.model.data import READ_SERVICE, WRITE_SERVICE, DataLayer, resolve_data
+from nusantara_fleet.model.delivery import Delivery
 from nusantara_fleet.model.spec import (
     CitySpec,
     ContainerResources,
@@ -19,6 +22,7 @@ from nusantara_fleet.model.spec import (
     PoolSpec,
     ServiceSpec,
 )
+from nusantara_fleet.model.workloads import Workloads
 
 Role = Literal["primary", "replica"]
 
@@ -139,6 +143,7 @@ class Fleet:
     spec: FleetSpec
     cities: tuple[City, ...]
     services: tuple[Service, ...]
+    warnings: tuple[Problem, ...] = ()  # what renders but deserves a look; `fleet synth` prints them
 
     @property
     def primary(self) -> City:
@@ -154,17 +159,36 @@ class Fleet:
     def read_endpoint(self, city: City) -> Endpoint:
         """Reads stay in the city: its own replicas' Service."""
         return Endpoint(
-            f"postgres-read.{self.spec.namespaces.data}.svc.cluster.local", self.spec.database.postgres_port
+            f"{READ_SERVICE}.{self.spec.namespaces.data}.svc.cluster.local", self.spec.database.postgres_port
         )
 
     def city_database_host(self, city: City, service: str) -> str:
         """A city's database Service as every city can resolve it (pod CIDRs are routable fleet-wide)."""
-        return f"{service}.{city.name}.{self.spec.database.cross_city_domain}"
+        return self.data.host(city.name, service)
 
     @property
     def write_endpoint(self) -> Endpoint:
-        """Writes from every city go to the primary city's leader; moving `primary` moves this."""
-        return Endpoint(self.city_database_host(self.primary, "postgres-write"), self.spec.database.postgres_port)
+        """Writes from every city go to the primary city's leader; moving `primary` moves this.
+
+        `data.write_hosts` lists every city's write Service in the order of succession, for clients
+        that should follow an automatic failover before `primary` is changed.
+        """
+        return Endpoint(self.city_database_host(self.primary, WRITE_SERVICE), self.spec.database.postgres_port)
+
+    @cached_property
+    def data(self) -> DataLayer:
+        """The data layer: Patroni timings, order of succession, members and endpoints (model/data.py)."""
+        return resolve_data(self.spec, self.cities, tuple(city.network.pod_cidr for city in self.cities))
+
+    @cached_property
+    def workloads(self) -> Workloads:
+        """Services, their canaries, edge and cache in every city (model/workloads.py)."""
+        return Workloads(self)
+
+    @cached_property
+    def delivery(self) -> Delivery:
+        """How Argo CD rolls the fleet out: names, waves and the gate (see model/delivery.py)."""
+        return Delivery(self)
 
     @cached_property
     def design_capacity_rps(self) -> tuple[int, int]:

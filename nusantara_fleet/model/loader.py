@@ -6,6 +6,7 @@ import difflib
 import ipaddress
 import re
 import types
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin
 
@@ -13,9 +14,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from nusantara_fleet.errors import ConfigError, Problem
+from nusantara_fleet.model.data import check_data
 from nusantara_fleet.model.fleet import Fleet, resolve
 from nusantara_fleet.model.source import Loc, Source, format_loc, read_source
 from nusantara_fleet.model.spec import DNS_LABEL, IMAGE_TAG, CitySpec, FleetSpec
+from nusantara_fleet.model.workload_checks import check_workloads, workload_warnings
 
 FLEET_FILE = "fleet.yaml"
 M = TypeVar("M", bound=BaseModel)
@@ -218,6 +221,10 @@ def check_fleet(spec: FleetSpec, fleet_src: Source, cities: dict[str, tuple[Sour
                         "every pod and service network in the fleet must be distinct",
                     )
                 )
+    pool_nodes = {
+        name: (city.node_pools.database or spec.node_pools.database).nodes for name, (_, city) in cities.items()
+    }
+    problems.extend(check_data(spec, fleet_src, cities, pool_nodes))
     return problems
 
 
@@ -260,6 +267,9 @@ def load_fleet(envs: Path) -> Fleet:
     if problems or spec is None:
         raise ConfigError(problems)
     problems.extend(check_fleet(spec, fleet_src, cities))
+    problems.extend(check_workloads(spec, fleet_src, cities))
     if problems:
         raise ConfigError(problems)
-    return resolve(spec, {name: (src.path, city) for name, (src, city) in cities.items()})
+    fleet = resolve(spec, {name: (src.path, city) for name, (src, city) in cities.items()})
+    city_sources = {name: src for name, (src, _) in cities.items()}
+    return replace(fleet, warnings=tuple(workload_warnings(fleet, fleet_src, city_sources)))

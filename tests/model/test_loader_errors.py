@@ -73,7 +73,7 @@ CASES: list[tuple[str, Mutation, str]] = [
         "unknown-key-did-you-mean",
         replace("bandung.yaml", "network:", "netwrk:"),
         "envs/bandung.yaml:3: netwrk: unknown key 'netwrk'; did you mean 'network'? "
-        "allowed keys: network, node_pools, services",
+        "allowed keys: database, network, node_pools, services",
     ),
     (
         "unknown-nested-key",

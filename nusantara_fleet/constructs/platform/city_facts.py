@@ -23,13 +23,14 @@ class CityFacts(Manifest):
                 "kind": "ConfigMap",
                 "metadata": {
                     "labels": naming.labels(
-                        fleet=fleet, city=city, name=NAME, component="platform", version=naming.MANAGED_BY
+                        fleet=fleet, city=city, name=NAME, component="platform", version=naming.GENERATOR_VERSION
                     ),
                     "name": NAME,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "data": {
                     "city": city.name,
+                    "claim-sizes": json.dumps(fleet.data.claim_sizes(city.name), sort_keys=True),
                     "gated": json.dumps(city.gated),
                     "peer-pod-cidrs": json.dumps(peers, sort_keys=True),
                     "pod-cidr": city.network.pod_cidr,

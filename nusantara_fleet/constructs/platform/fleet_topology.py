@@ -33,7 +33,7 @@ class FleetTopology(Manifest):
                 "kind": "ConfigMap",
                 "metadata": {
                     "labels": naming.fleet_labels(
-                        fleet=fleet, name=NAME, component="platform", version=naming.MANAGED_BY
+                        fleet=fleet, name=NAME, component="platform", version=naming.GENERATOR_VERSION
                     ),
                     "name": NAME,
                     "namespace": NAMESPACE,

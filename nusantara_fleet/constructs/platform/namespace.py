@@ -7,6 +7,7 @@ from constructs import Construct
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.delivery import object_annotations
 
 
 class Namespace(Manifest):
@@ -17,8 +18,9 @@ class Namespace(Manifest):
                 "apiVersion": "v1",
                 "kind": "Namespace",
                 "metadata": {
+                    "annotations": object_annotations(kind="Namespace", layer="namespaces"),
                     "labels": naming.labels(
-                        fleet=fleet, city=city, name=name, component=component, version=naming.MANAGED_BY
+                        fleet=fleet, city=city, name=name, component=component, version=naming.GENERATOR_VERSION
                     ),
                     "name": name,
                 },

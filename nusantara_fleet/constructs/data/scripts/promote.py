@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Makes this city's database the writable one, after `primary` was changed in envs/.
+
+`quorum`: a switchover to this city's first member, unless a member here already leads (after an
+automatic failover there is nothing to do). `standby-clusters`: refuses while any other city still
+answers as a primary (fence it first: promoting now would split the brain), then removes
+`standby_cluster` from this city's dynamic configuration, which promotes its standby leader.
+Standard library only: it runs with the Python of the Patroni image.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+
+def patronictl(*args: str) -> str:
+    config = os.environ["PATRONI_CONFIG"]
+    result = subprocess.run(["patronictl", "-c", config, *args], check=True, capture_output=True, text=True)
+    return result.stdout
+
+
+def answers_as_primary(api: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{api}/primary", timeout=5) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def main() -> int:
+    mode, candidate = os.environ["FAILOVER_MODE"], os.environ["CANDIDATE"]
+    if mode == "quorum":
+        members = json.loads(patronictl("list", "--format", "json"))
+        leader = next((m["Member"] for m in members if m.get("Role") == "Leader"), None)
+        prefix = candidate.rpartition("-")[0]
+        if leader is not None and leader.rpartition("-")[0] == prefix:
+            print(f"{leader} already leads; nothing to do")
+            return 0
+        print(patronictl("switchover", "--candidate", candidate, "--force"))
+        return 0
+    others = [api for api in os.environ.get("OTHER_PRIMARIES", "").split(",") if api]
+    alive = [api for api in others if answers_as_primary(api)]
+    if alive:
+        print(f"refusing to promote: {', '.join(alive)} still answers as primary; fence it first", file=sys.stderr)
+        return 1
+    print(patronictl("edit-config", "--force", "--set", "standby_cluster=null"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""AppProjects: one for the cities (destinations, the release-manager role, the gate's sync window) and
+one for the root Application, which alone may write Argo CD's own objects on the management cluster."""
+
+from __future__ import annotations
+
+from nusantara_fleet.constructs.delivery.labels import delivery_labels
+from nusantara_fleet.constructs.manifest import Manifest, RenderChart
+from nusantara_fleet.model import Fleet
+from nusantara_fleet.model.delivery import CITY_CLUSTER_KINDS, FLEET_SETUP_WAVE, IN_CLUSTER, SYNC_WAVE
+
+RELEASE_MANAGER = "release-manager"
+# What the root Application deploys into Argo CD's namespace, and nothing else.
+FLEET_KINDS = (
+    {"group": "", "kind": "ConfigMap"},
+    {"group": "", "kind": "Secret"},
+    {"group": "argoproj.io", "kind": "AppProject"},
+    {"group": "argoproj.io", "kind": "Application"},
+    {"group": "argoproj.io", "kind": "ApplicationSet"},
+)
+
+
+class CitiesProject(Manifest):
+    def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
+        delivery = fleet.delivery
+        gated = fleet.gated_city
+        gated_app = f"{delivery.project}/{delivery.city_app(gated)}"
+        role = f"proj:{delivery.project}:{RELEASE_MANAGER}"
+        window = delivery.gate_window
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "AppProject",
+                "metadata": {
+                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+                    "labels": delivery_labels(fleet=fleet, name=delivery.project),
+                    "name": delivery.project,
+                    "namespace": delivery.namespace,
+                },
+                "spec": {
+                    "clusterResourceWhitelist": list(CITY_CLUSTER_KINDS),
+                    "description": f"The {len(fleet.cities)} cities of {fleet.spec.project}; "
+                    f"{gated.name} syncs only by hand",
+                    "destinations": [
+                        {"name": city.name, "namespace": namespace}
+                        for city in fleet.cities
+                        for namespace in delivery.namespaces
+                    ],
+                    "orphanedResources": {"warn": True},
+                    "roles": [
+                        {
+                            "description": f"Release managers: the only role that may sync {gated.name}",
+                            "groups": list(delivery.release_managers),
+                            "name": RELEASE_MANAGER,
+                            "policies": [
+                                f"p, {role}, applications, get, {delivery.project}/*, allow",
+                                f"p, {role}, applications, sync, {gated_app}, allow",
+                            ],
+                        }
+                    ],
+                    "sourceRepos": [delivery.repo_url],
+                    "syncWindows": [
+                        {
+                            "applications": [delivery.city_app(gated)],
+                            "clusters": [gated.name],
+                            "description": f"{gated.name} waits for a release manager: no automatic sync, "
+                            "manual sync allowed",
+                            "duration": window.duration,
+                            "kind": "deny",
+                            "manualSync": True,
+                            "schedule": window.schedule,
+                            "timeZone": window.time_zone,
+                        }
+                    ],
+                },
+            },
+        )
+
+
+class FleetProject(Manifest):
+    def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
+        delivery = fleet.delivery
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "AppProject",
+                "metadata": {
+                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+                    "labels": delivery_labels(fleet=fleet, name=delivery.root_app),
+                    "name": delivery.root_app,
+                    "namespace": delivery.namespace,
+                },
+                "spec": {
+                    "clusterResourceWhitelist": [],
+                    "description": f"Argo CD's own objects for {fleet.spec.project}: projects, Applications, "
+                    "cluster Secrets, health checks",
+                    "destinations": [{"name": IN_CLUSTER, "namespace": delivery.namespace}],
+                    "namespaceResourceWhitelist": list(FLEET_KINDS),
+                    "sourceRepos": [delivery.repo_url],
+                },
+            },
+        )

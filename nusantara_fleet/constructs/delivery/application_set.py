@@ -1,0 +1,106 @@
+"""The ApplicationSet (application-set strategy): one Application per city, synced by Progressive Syncs.
+
+RollingSync steps follow the rollout order; each step waits until every Application of the previous
+one is healthy. The gated city's step has `maxUpdate: 0`, so the controller never syncs it: a release
+manager does, inside the AppProject's sync window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.delivery.labels import delivery_labels
+from nusantara_fleet.constructs.manifest import Manifest, RenderChart
+from nusantara_fleet.model import Fleet
+from nusantara_fleet.model.delivery import APP_SYNC_OPTIONS, MANIFEST_PATHS, RETRY, REVISION_HISTORY, SYNC_WAVE
+
+# Values the generator hands the template; RollingSync steps select Applications by the city label.
+CITY = "{{.city}}"
+
+
+def _template_patch() -> str:
+    """Per-city differences the structured template cannot express: the gate, or automated sync."""
+    gated = yaml.safe_dump({"metadata": {"annotations": {naming.GATE_ANNOTATION: "true"}}}, sort_keys=True)
+    automated = yaml.safe_dump({"spec": {"syncPolicy": {"automated": {"prune": True, "selfHeal": True}}}})
+    return f'{{{{- if eq .gated "true" }}}}\n{gated}{{{{- else }}}}\n{automated}{{{{- end }}}}\n'
+
+
+class CityApplicationSet(Manifest):
+    def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
+        delivery = fleet.delivery
+        steps: list[dict[str, Any]] = []
+        for city in fleet.cities:
+            step: dict[str, Any] = {
+                "matchExpressions": [{"key": naming.CITY_LABEL, "operator": "In", "values": [city.name]}]
+            }
+            if city.gated:
+                step["maxUpdate"] = 0
+            steps.append(step)
+        template_labels = {
+            **delivery_labels(fleet=fleet, name=f"{delivery.project}-{CITY}"),
+            naming.CITY_LABEL: CITY,
+            naming.ROLE_LABEL: "{{.role}}",
+            naming.ROLLOUT_STEP_LABEL: "{{.step}}",
+        }
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "ApplicationSet",
+                "metadata": {
+                    "annotations": {SYNC_WAVE: "0"},
+                    "labels": delivery_labels(fleet=fleet, name=delivery.project),
+                    "name": delivery.project,
+                    "namespace": delivery.namespace,
+                },
+                "spec": {
+                    "generators": [
+                        {
+                            "list": {
+                                "elements": [
+                                    {
+                                        "city": city.name,
+                                        "gated": "true" if city.gated else "false",
+                                        "role": city.role,
+                                        "step": str(city.wave),
+                                    }
+                                    for city in fleet.cities
+                                ]
+                            }
+                        }
+                    ],
+                    "goTemplate": True,
+                    "goTemplateOptions": ["missingkey=error"],
+                    "strategy": {
+                        "deletionOrder": "Reverse",
+                        "rollingSync": {"steps": steps},
+                        "type": "RollingSync",
+                    },
+                    "syncPolicy": {"applicationsSync": "create-update", "preserveResourcesOnDeletion": True},
+                    "template": {
+                        "metadata": {
+                            "annotations": {MANIFEST_PATHS: "."},
+                            "labels": template_labels,
+                            "name": f"{delivery.project}-{CITY}",
+                            "namespace": delivery.namespace,
+                        },
+                        "spec": {
+                            "destination": {"name": CITY},
+                            "project": delivery.project,
+                            "revisionHistoryLimit": REVISION_HISTORY,
+                            "source": {
+                                "directory": {"recurse": False},
+                                "path": delivery.city_path(CITY),
+                                "repoURL": delivery.repo_url,
+                                "targetRevision": delivery.target_revision,
+                            },
+                            "syncPolicy": {"retry": RETRY, "syncOptions": list(APP_SYNC_OPTIONS)},
+                        },
+                    },
+                    "templatePatch": _template_patch(),
+                },
+            },
+        )

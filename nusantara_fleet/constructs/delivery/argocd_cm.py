@@ -1,0 +1,49 @@
+"""ConfigMap `argocd-cm`: the Application health check that makes the root's sync waves wait.
+
+Applied server-side, so only this key is owned here; the rest of argocd-cm stays with the Argo CD install.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from string import Template
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.manifest import Manifest, RenderChart
+from nusantara_fleet.model import Fleet
+from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_WAVE
+
+NAME = "argocd-cm"
+HEALTH_KEY = "resource.customizations.health.argoproj.io_Application"
+
+
+def application_health_lua() -> str:
+    text = files(__package__).joinpath("application_health.lua").read_text(encoding="utf-8")
+    return Template(text).substitute(gate_annotation=naming.GATE_ANNOTATION)
+
+
+def argocd_labels(name: str) -> dict[str, str]:
+    """Argo CD reads its ConfigMaps only when they carry `part-of: argocd`."""
+    return {
+        "app.kubernetes.io/managed-by": naming.MANAGED_BY,
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/part-of": "argocd",
+    }
+
+
+class ArgoCdConfig(Manifest):
+    def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+                    "labels": argocd_labels(NAME),
+                    "name": NAME,
+                    "namespace": fleet.delivery.namespace,
+                },
+                "data": {HEALTH_KEY: application_health_lua()},
+            },
+        )

@@ -1,0 +1,60 @@
+"""One Application per city (app-of-apps strategy): syncs dist/<city> into that city's cluster.
+
+Its sync wave in the root is the city's place in the rollout order, so with the Application health
+check in argocd-cm the root applies a city only once the cities before it are healthy.
+"""
+
+from __future__ import annotations
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.delivery.labels import delivery_labels
+from nusantara_fleet.constructs.delivery.sync_policy import sync_policy
+from nusantara_fleet.constructs.manifest import Manifest, RenderChart
+from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.delivery import (
+    APP_SYNC_OPTIONS,
+    CHILD_APP_SYNC_OPTIONS,
+    MANIFEST_PATHS,
+    RESOURCES_FINALIZER,
+    REVISION_HISTORY,
+    SYNC_OPTIONS,
+    SYNC_WAVE,
+)
+
+
+class CityApplication(Manifest):
+    def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
+        delivery = fleet.delivery
+        annotations = {
+            MANIFEST_PATHS: ".",
+            SYNC_OPTIONS: CHILD_APP_SYNC_OPTIONS,
+            SYNC_WAVE: str(city.wave),
+        }
+        if city.gated:
+            annotations[naming.GATE_ANNOTATION] = "true"
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {
+                    "annotations": annotations,
+                    "finalizers": [RESOURCES_FINALIZER],
+                    "labels": delivery_labels(fleet=fleet, name=delivery.city_app(city), city=city),
+                    "name": delivery.city_app(city),
+                    "namespace": delivery.namespace,
+                },
+                "spec": {
+                    "destination": {"name": city.name},
+                    "project": delivery.project,
+                    "revisionHistoryLimit": REVISION_HISTORY,
+                    "source": {
+                        "directory": {"recurse": False},
+                        "path": delivery.city_path(city.name),
+                        "repoURL": delivery.repo_url,
+                        "targetRevision": delivery.target_revision,
+                    },
+                    "syncPolicy": sync_policy(automated=delivery.automated(city), options=APP_SYNC_OPTIONS),
+                },
+            },
+        )

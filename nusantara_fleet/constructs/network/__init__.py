@@ -1,0 +1,97 @@
+"""The network policies of a city's apps namespace: deny everything, then open exactly what the model lists.
+
+What is open (see `model/workloads.py` for where each need comes from):
+- everyone: DNS to the cluster DNS pods;
+- the exposed service: from the edge proxies' namespace; to the services it routes to;
+- each routed service: from the exposed service; to its city's database namespace (PostgreSQL and
+  Patroni API), and, when it writes, to the pod networks of the cities that may hold the leader;
+- cache clients: to the cache; the cache: from its clients only;
+- payment services: to the payment providers' published ranges and ports;
+- the monitoring namespace: to every service's metrics port.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import Construct
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.network.network_policy import (
+    NetworkPolicy,
+    namespace_peer,
+    services_peer,
+    tcp,
+)
+from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.workloads import App
+
+DEFAULT_DENY = "default-deny"
+ALLOW_DNS = "allow-dns"
+
+
+def _app_ingress(fleet: Fleet, app: App) -> list[dict[str, Any]]:
+    net = app.network
+    rules = []
+    if net.ingress_namespace is not None:
+        rules.append({"from": [namespace_peer(net.ingress_namespace)], "ports": tcp(app.port)})
+    if net.ingress_services:
+        rules.append({"from": [services_peer(net.ingress_services)], "ports": tcp(app.port)})
+    rules.append(
+        {"from": [namespace_peer(fleet.spec.network_policy.monitoring_namespace)], "ports": tcp(app.metrics_port)}
+    )
+    return rules
+
+
+def _app_egress(fleet: Fleet, app: App) -> list[dict[str, Any]]:
+    net = app.network
+    rules: list[dict[str, Any]] = [
+        {"ports": tcp(peers.port), "to": [services_peer(peers.services)]} for peers in net.egress_services
+    ]
+    if net.database_namespace is not None:
+        rules.append({"ports": tcp(*net.database_ports), "to": [namespace_peer(net.database_namespace)]})
+    if net.write_cidrs:
+        rules.append({"ports": tcp(net.write_port), "to": [{"ipBlock": {"cidr": cidr}} for cidr in net.write_cidrs]})
+    if net.cache:
+        cache = fleet.spec.report_cache
+        rules.append({"ports": tcp(cache.port), "to": [services_peer((cache.name,))]})
+    for peer in net.peers:
+        rules.append({"ports": tcp(*peer.ports), "to": [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]})
+    return rules
+
+
+def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
+    policy = fleet.spec.network_policy
+    NetworkPolicy(scope, fleet=fleet, city=city, name=DEFAULT_DENY, pod_selector={}, ingress=[], egress=[])
+    dns_ports = [{"port": policy.dns_port, "protocol": protocol} for protocol in ("TCP", "UDP")]
+    dns_peer = {**namespace_peer(policy.dns_namespace), "podSelector": {"matchLabels": policy.dns_pod_labels}}
+    NetworkPolicy(
+        scope,
+        fleet=fleet,
+        city=city,
+        name=ALLOW_DNS,
+        pod_selector={},
+        ingress=None,
+        egress=[{"ports": dns_ports, "to": [dns_peer]}],
+    )
+    plan = fleet.workloads.city(city)
+    for app in plan.apps:
+        NetworkPolicy(
+            scope,
+            fleet=fleet,
+            city=city,
+            name=app.name,
+            pod_selector=naming.service_selector(app.name),
+            ingress=_app_ingress(fleet, app),
+            egress=_app_egress(fleet, app),
+        )
+    if plan.cache is not None:
+        NetworkPolicy(
+            scope,
+            fleet=fleet,
+            city=city,
+            name=plan.cache.name,
+            pod_selector=naming.service_selector(plan.cache.name),
+            ingress=[{"from": [services_peer(plan.cache.clients)], "ports": tcp(plan.cache.port)}],
+            egress=[],
+        )

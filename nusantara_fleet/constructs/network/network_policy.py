@@ -1,0 +1,68 @@
+"""NetworkPolicy: one pod set's allowed peers; anything not listed by some policy stays denied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import Construct
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.model import City, Fleet
+
+COMPONENT = "network"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
+
+
+def namespace_peer(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: name}}}
+
+
+def services_peer(services: tuple[str, ...]) -> dict[str, Any]:
+    """Pods of these services (stable and canary) in the policy's own namespace."""
+    return {
+        "podSelector": {"matchExpressions": [{"key": naming.SERVICE_LABEL, "operator": "In", "values": list(services)}]}
+    }
+
+
+def tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"port": port, "protocol": "TCP"} for port in ports]
+
+
+class NetworkPolicy(Manifest):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        fleet: Fleet,
+        city: City,
+        name: str,
+        pod_selector: dict[str, str],
+        ingress: list[dict[str, Any]] | None,
+        egress: list[dict[str, Any]] | None,
+    ) -> None:
+        """`None` leaves a direction out of the policy; `[]` denies it for the selected pods."""
+        spec: dict[str, Any] = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}}
+        types = []
+        if ingress is not None:
+            spec["ingress"] = ingress
+            types.append("Ingress")
+        if egress is not None:
+            spec["egress"] = egress
+            types.append("Egress")
+        spec["policyTypes"] = types
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {
+                    "labels": naming.labels(
+                        fleet=fleet, city=city, name=name, component=COMPONENT, version=naming.GENERATOR_VERSION
+                    ),
+                    "name": name,
+                    "namespace": fleet.spec.namespaces.apps,
+                },
+                "spec": spec,
+            },
+        )

@@ -1,0 +1,92 @@
+"""Deployment of one variant (stable or canary) of a service in one city.
+
+Each variant is its own Deployment with its own selector, so the stable Service never sends traffic
+to canary pods: the split is by weight, where the callers choose (see model/workloads.py).
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads import pod
+from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.workloads import App, Variant, config_name
+
+CONFIG_CHECKSUM = "fleet.nusantaramart.co.id/config-sha256"
+TMP_VOLUME = "tmp"
+TMP_PATH = "/tmp"
+
+
+class Deployment(Manifest):
+    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, app: App, variant: Variant) -> None:
+        selector = naming.selector_labels(name=variant.name, city=city)
+        health = {"httpGet": {"path": app.health_path, "port": "http"}}
+        volumes = []
+        mounts = []
+        if app.tmp_size_mib:
+            volumes.append({"emptyDir": {"sizeLimit": f"{app.tmp_size_mib}Mi"}, "name": TMP_VOLUME})
+            mounts.append({"mountPath": TMP_PATH, "name": TMP_VOLUME})
+        container = {
+            "envFrom": [{"configMapRef": {"name": config_name(app.name)}}],
+            "image": variant.image,
+            "imagePullPolicy": "IfNotPresent",
+            "livenessProbe": pod.probe(health, app.probes.liveness),
+            "name": app.name,
+            "ports": [
+                {"containerPort": app.port, "name": "http", "protocol": "TCP"},
+                {"containerPort": app.metrics_port, "name": "metrics", "protocol": "TCP"},
+            ],
+            "readinessProbe": pod.probe(health, app.probes.readiness),
+            "resources": pod.resources(app.resources),
+            "securityContext": pod.container_security(),
+            "startupProbe": pod.probe(health, app.probes.startup),
+            "volumeMounts": mounts,
+        }
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {
+                    "labels": naming.labels(
+                        fleet=fleet, city=city, name=variant.name, component=app.component, version=variant.version
+                    ),
+                    "name": variant.name,
+                    "namespace": fleet.spec.namespaces.apps,
+                },
+                "spec": {
+                    "replicas": variant.replicas,
+                    "selector": {"matchLabels": selector},
+                    "strategy": {
+                        "rollingUpdate": {"maxSurge": variant.max_surge, "maxUnavailable": variant.max_unavailable},
+                        "type": "RollingUpdate",
+                    },
+                    "template": {
+                        "metadata": {
+                            "annotations": {CONFIG_CHECKSUM: app.config_checksum},
+                            "labels": naming.pod_labels(
+                                fleet=fleet,
+                                city=city,
+                                name=variant.name,
+                                component=app.component,
+                                version=variant.version,
+                                service=app.name,
+                                track=variant.track,
+                            ),
+                        },
+                        "spec": {
+                            **pod.placement(pool=app.pool, selector=selector, spread_key=app.spread_topology_key),
+                            "automountServiceAccountToken": False,
+                            "containers": [container],
+                            "enableServiceLinks": False,
+                            "securityContext": pod.pod_security(app.run_as_user),
+                            "serviceAccountName": app.name,
+                            "terminationGracePeriodSeconds": app.termination_grace_seconds,
+                            "volumes": volumes,
+                        },
+                    },
+                },
+            },
+        )

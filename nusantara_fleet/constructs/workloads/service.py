@@ -1,0 +1,44 @@
+"""Service: a stable name in front of one variant's pods (or the cache's)."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.model import City, Fleet
+
+
+class Service(Manifest):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        fleet: Fleet,
+        city: City,
+        name: str,
+        component: str,
+        version: str,
+        ports: dict[str, int],
+    ) -> None:
+        """`ports` maps each named container port to the same Service port number."""
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "labels": naming.labels(fleet=fleet, city=city, name=name, component=component, version=version),
+                    "name": name,
+                    "namespace": fleet.spec.namespaces.apps,
+                },
+                "spec": {
+                    "ports": [
+                        {"name": port_name, "port": number, "protocol": "TCP", "targetPort": port_name}
+                        for port_name, number in sorted(ports.items())
+                    ],
+                    "selector": naming.selector_labels(name=name, city=city),
+                    "type": "ClusterIP",
+                },
+            },
+        )

@@ -1,0 +1,26 @@
+"""ServiceAccount of one service: its own identity, with no API token mounted (no service calls the API)."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.model import City, Fleet
+
+
+class ServiceAccount(Manifest):
+    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, name: str, component: str, version: str) -> None:
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "v1",
+                "automountServiceAccountToken": False,
+                "kind": "ServiceAccount",
+                "metadata": {
+                    "labels": naming.labels(fleet=fleet, city=city, name=name, component=component, version=version),
+                    "name": name,
+                    "namespace": fleet.spec.namespaces.apps,
+                },
+            },
+        )

@@ -1,0 +1,389 @@
+"""The rendered data layer, run for real: three etcd members and one Patroni + PostgreSQL 15 member per
+city on loopback (Debian's etcd-server 3.4, patroni 3.0.2, postgresql-15), configured from `dist/`.
+
+The drill runs in order on one cluster (about a minute): replication lag (a), etcd quorum lost while
+every PostgreSQL member is up (c, failsafe), Jakarta lost (b), two cities lost (c), point-in-time
+restore from the archived WAL (d). Every wait is bounded; every process is killed on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from nusantara_fleet import cli
+from nusantara_fleet.model import load_fleet
+from tests.data.local_cluster import (
+    ALLOWED,
+    PASSWORDS,
+    PG_BIN,
+    TEST_TIMING,
+    Certs,
+    Member,
+    changed_paths,
+    chown_tree,
+    etcd_command,
+    free_ports,
+    http_json,
+    kill,
+    kill_postmaster,
+    load_yaml,
+    make_certs,
+    patroni_env,
+    psql,
+    spawn,
+    substitute,
+    tail,
+    wait_for,
+)
+from tests.support import DIST, ENVS
+
+CITIES = ("jakarta", "bandung", "surabaya")
+REQUIRED = [Path("/usr/bin/etcd"), Path("/usr/bin/patroni"), PG_BIN / "postgres"]
+
+
+class Drill:
+    """The running cluster plus what the steps hand to each other."""
+
+    def __init__(self, root: Path, certs: Certs, members: dict[str, Member]) -> None:
+        self.root = root
+        self.certs = certs
+        self.members = members
+        self.fleet = load_fleet(ENVS)
+        self.callback = root / "label_role.py"
+        self.rendered: dict[str, dict[str, Any]] = {}
+        self.restore_time = ""
+        self.base_backup = root / "base"
+        self.extra: list[Any] = []
+        self.acked: list[tuple[int, float]] = []  # (id, wall time the commit was acknowledged)
+
+    def write(self, member: Member, batch: str, timeout: float = 5) -> int:
+        row = int(psql(member, f"INSERT INTO drill (batch) VALUES ('{batch}') RETURNING id", timeout=timeout))
+        self.acked.append((row, time.time()))
+        return row
+
+    def log(self, name: str) -> Path:
+        return self.root / f"{name}.log"
+
+    def start_etcd(self, member: Member) -> None:
+        statefulset = load_yaml(DIST / member.city / "StatefulSet.etcd.k8s.yaml")
+        command = statefulset["spec"]["template"]["spec"]["containers"][0]["command"]
+        args = etcd_command(command[1:], member, self.members, self.certs)
+        member.etcd = spawn(["/usr/bin/etcd", *args], self.log(f"etcd-{member.city}"))
+
+    def etcd_healthy(self, member: Member) -> bool:
+        return bool(http_json(f"http://127.0.0.1:{member.etcd_metrics}/health").get("health") == "true")
+
+    def config_for(self, member: Member, rendered: dict[str, Any], **extra: Any) -> Path:
+        # Patroni 3.0.2 translation: only the most preferred city after the primary may take over.
+        order = self.fleet.data.preference
+        nofailover = member.city in order and order.index(member.city) > 1
+        config = substitute(
+            rendered,
+            member=member,
+            members=self.members,
+            certs=self.certs,
+            callback=self.callback,
+            nofailover=nofailover,
+            **extra,
+        )
+        surplus = changed_paths(rendered, config) - ALLOWED
+        assert not surplus, f"{member.city}: the test config differs from dist/ beyond the allowed keys: {surplus}"
+        member.config = config
+        path = member.root / "patroni.yml"
+        path.write_text(yaml.safe_dump(config))
+        chown_tree(member.root)
+        return path
+
+    def start_patroni(self, member: Member, config: Path, statefulset: dict[str, Any]) -> None:
+        member.patroni = spawn(
+            ["/usr/bin/patroni", str(config)], self.log(f"patroni-{member.city}"), env=patroni_env(statefulset, member)
+        )
+
+    def streaming(self, city: str) -> bool:
+        sql = (
+            "SELECT count(*) FROM pg_stat_replication "
+            f"WHERE application_name = 'postgres-{city}-0' AND state = 'streaming'"
+        )
+        return psql(self.members["jakarta"], sql) == "1"
+
+    def has_row(self, member: Member, row: int) -> bool:
+        return psql(member, f"SELECT 1 FROM drill WHERE id = {row}") == "1"
+
+    def role(self, member: Member) -> str:
+        return str(http_json(f"{member.api}/patroni").get("role", ""))
+
+    def is_leader(self, member: Member) -> bool:
+        return self.role(member) in ("master", "primary") and psql(member, "SELECT pg_is_in_recovery()") == "f"
+
+    def stop_city(self, member: Member) -> None:
+        kill(member.patroni)
+        kill_postmaster(member)
+        kill(member.etcd)
+
+    def shutdown(self) -> None:
+        for member in self.members.values():
+            kill(member.patroni)
+            kill_postmaster(member)
+            kill(member.etcd)
+        for process in self.extra:
+            kill(process)
+
+    def diagnostics(self) -> str:
+        return "\n".join(f"--- {log.name}\n{tail(log)}" for log in sorted(self.root.glob("*.log")))
+
+
+@pytest.fixture(scope="module")
+def drill() -> Iterator[Drill]:
+    missing = [str(path) for path in REQUIRED if not path.exists()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} missing: `make test` installs postgresql-15, patroni and etcd-server")
+    root = Path(tempfile.mkdtemp(prefix="fleet-drill-"))
+    root.chmod(0o755)
+    ports = iter(free_ports(5 * len(CITIES)))
+    members = {
+        city: Member(city, root / city, next(ports), next(ports), next(ports), next(ports), next(ports))
+        for city in CITIES
+    }
+    for member in members.values():
+        member.root.mkdir()
+        member.archive.mkdir()
+    drill = Drill(root, make_certs(root / "tls"), members)
+    chown_tree(root)
+    try:
+        for member in members.values():
+            drill.start_etcd(member)
+        for member in members.values():
+            wait_for(f"etcd {member.city} healthy", partial(drill.etcd_healthy, member), 20)
+        jakarta_config = load_yaml(DIST / "jakarta" / "ConfigMap.patroni.k8s.yaml")["data"]
+        drill.callback.write_text(jakarta_config["label_role.py"])
+        drill.callback.chmod(0o755)
+        for city in CITIES:  # the primary city first: only its config may bootstrap the cluster
+            member = members[city]
+            rendered = yaml.safe_load(load_yaml(DIST / city / "ConfigMap.patroni.k8s.yaml")["data"]["postgres.yml"])
+            drill.rendered[city] = rendered
+            statefulset = load_yaml(DIST / city / f"StatefulSet.postgres-{city}.k8s.yaml")
+            drill.start_patroni(member, drill.config_for(member, rendered), statefulset)
+            if city == "jakarta":
+                wait_for("jakarta to bootstrap and lead", lambda: drill.is_leader(members["jakarta"]), 60)
+        for city in CITIES[1:]:
+            wait_for(f"{city} streaming from jakarta", partial(drill.streaming, city), 60)
+        prepare_restore(drill)
+        yield drill
+    except BaseException:
+        print(drill.diagnostics())
+        raise
+    finally:
+        drill.shutdown()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def prepare_restore(drill: Drill) -> None:
+    """A base backup, then 20 rows, the restore point, 20 more rows, all WAL archived."""
+    jakarta = drill.members["jakarta"]
+    psql(
+        jakarta,
+        "CREATE TABLE drill (id bigserial PRIMARY KEY, batch text NOT NULL, "
+        "at timestamptz NOT NULL DEFAULT clock_timestamp())",
+    )
+    subprocess.run(
+        [
+            str(PG_BIN / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(jakarta.pg_port),
+            "-U",
+            "replicator",
+            "-D",
+            str(drill.base_backup),
+            "-X",
+            "none",
+            "-c",
+            "fast",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PGPASSWORD": PASSWORDS["replication"], "PGSSLMODE": "require"},
+    )
+    chown_tree(drill.base_backup)
+    psql(jakarta, "INSERT INTO drill (batch) SELECT 'pitr-before' FROM generate_series(1, 20)")
+    time.sleep(1)
+    drill.restore_time = psql(
+        jakarta, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    )
+    time.sleep(1)
+    psql(jakarta, "INSERT INTO drill (batch) SELECT 'pitr-after' FROM generate_series(1, 20)")
+    segment = psql(jakarta, "SELECT pg_walfile_name(pg_switch_wal())")
+    wait_for(f"WAL {segment} archived", lambda: (jakarta.archive / segment).exists(), 30)
+
+
+def test_rendered_config_is_what_runs(drill: Drill) -> None:
+    """Only the bootstrap city carries `bootstrap`; the rest differ from dist/ only at allowed keys."""
+    assert "bootstrap" in drill.rendered["jakarta"]
+    assert "bootstrap" not in drill.rendered["bandung"] and "bootstrap" not in drill.rendered["surabaya"]
+    for city, member in drill.members.items():
+        assert changed_paths(drill.rendered[city], member.config) <= ALLOWED
+        assert member.config["scope"] == drill.rendered[city]["scope"] == "postgres"
+
+
+def test_a_rows_reach_every_replica_within_the_rpo(drill: Drill) -> None:
+    jakarta = drill.members["jakarta"]
+    rpo = drill.fleet.spec.targets.rpo_seconds
+    lags: dict[str, float] = {}
+    for round_ in range(5):
+        row = drill.write(jakarta, f"lag-{round_}")
+        written = time.monotonic()
+        for city in CITIES[1:]:
+            wait_for(
+                f"row {row} on {city}",
+                partial(drill.has_row, drill.members[city], row),
+                rpo,
+                interval=0.01,
+            )
+            lags[city] = max(lags.get(city, 0.0), time.monotonic() - written)
+    print(
+        "\nreplication lag (worst of 5 writes, write to visible on the replica): "
+        + ", ".join(f"{city} {lag * 1000:.0f} ms" for city, lag in lags.items())
+        + f"; RPO {rpo} s"
+    )
+    assert max(lags.values()) <= rpo
+
+
+def test_c_etcd_quorum_lost_with_every_member_up_keeps_the_primary_writable(drill: Drill) -> None:
+    """failsafe_mode: true — the leader reaches every member over the REST API, so it keeps running
+    rather than taking the whole fleet read-only because etcd alone failed; nothing else promotes."""
+    jakarta, bandung, surabaya = (drill.members[c] for c in CITIES)
+    assert drill.rendered["jakarta"]["bootstrap"]["dcs"]["failsafe_mode"] is True
+    kill(bandung.etcd)
+    kill(surabaya.etcd)
+    hold = TEST_TIMING.ttl + 2 * TEST_TIMING.loop_wait + 2
+    deadline = time.monotonic() + hold
+    writes = 0
+    while time.monotonic() < deadline:
+        drill.write(jakarta, "failsafe")
+        writes += 1
+        time.sleep(0.5)
+    assert psql(jakarta, "SELECT pg_is_in_recovery()") == "f"
+    assert psql(bandung, "SELECT pg_is_in_recovery()") == "t"
+    assert psql(surabaya, "SELECT pg_is_in_recovery()") == "t"
+    assert http_json(f"{jakarta.api}/patroni").get("failsafe_mode_is_active") is True
+    print(f"\netcd quorum lost for {hold} s: jakarta took {writes} writes, no other member promoted")
+    for member in (bandung, surabaya):
+        drill.start_etcd(member)
+    for member in drill.members.values():
+        wait_for(f"etcd {member.city} back", partial(drill.etcd_healthy, member), 20)
+
+
+def test_b_losing_jakarta_makes_bandung_the_writable_leader_within_the_rto(drill: Drill) -> None:
+    jakarta, bandung = drill.members["jakarta"], drill.members["bandung"]
+    wait_for(
+        "failsafe to clear on jakarta",
+        lambda: http_json(f"{jakarta.api}/patroni").get("failsafe_mode_is_active") is not True,
+        30,
+    )
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            try:
+                drill.write(jakarta, "failover", timeout=2)
+            except Exception:
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    time.sleep(2)
+    lost_at = time.time()
+    started = time.monotonic()
+    drill.stop_city(jakarta)
+    stop.set()
+    thread.join(timeout=10)
+    row = wait_for(
+        "bandung to accept writes",
+        lambda: psql(bandung, "INSERT INTO drill (batch) VALUES ('after-failover') RETURNING id"),
+        TEST_TIMING.rto_bound_seconds,
+    )
+    failover = time.monotonic() - started
+    assert drill.is_leader(bandung) and row
+    assert psql(drill.members["surabaya"], "SELECT pg_is_in_recovery()") == "t"
+    rpo = drill.fleet.spec.targets.rpo_seconds
+    present = {int(r) for r in psql(bandung, "SELECT id FROM drill").split()}
+    acked = [(rid, at) for rid, at in drill.acked if at < lost_at]
+    must_keep = [rid for rid, at in acked if at < lost_at - rpo]
+    lost = [rid for rid, _ in acked if rid not in present]
+    print(
+        f"\nfailover: jakarta lost -> bandung writable in {failover:.1f} s "
+        f"(bound for the drill's lease {TEST_TIMING.node_loss_seconds} s, production RTO "
+        f"{drill.fleet.spec.targets.rto_seconds} s); {len(acked)} acknowledged writes, {len(lost)} lost"
+    )
+    assert len(must_keep) > 0
+    assert all(rid in present for rid in must_keep), "a row acknowledged before the RPO window was lost"
+    assert failover <= TEST_TIMING.node_loss_seconds <= drill.fleet.spec.targets.rto_seconds
+
+
+def test_c_two_cities_down_leaves_the_last_one_read_only(drill: Drill) -> None:
+    bandung, surabaya = drill.members["bandung"], drill.members["surabaya"]
+    started = time.monotonic()
+    drill.stop_city(surabaya)
+
+    def read_only() -> bool:
+        try:
+            psql(bandung, "INSERT INTO drill (batch) VALUES ('split-brain?')")
+        except RuntimeError as exc:
+            return "read-only" in str(exc) or "recovery" in str(exc)
+        return False
+
+    wait_for("bandung to stop taking writes", read_only, TEST_TIMING.ttl + 3 * TEST_TIMING.loop_wait + 5)
+    demoted = time.monotonic() - started
+    time.sleep(TEST_TIMING.loop_wait * 2)
+    assert read_only(), "bandung took writes again without quorum"
+    assert psql(bandung, "SELECT count(*) > 0 FROM drill") == "t"  # still serves reads
+    print(f"\ntwo cities down: bandung read-only after {demoted:.1f} s, still serving reads")
+
+
+def test_d_point_in_time_restore_brings_back_rows_before_and_none_after(drill: Drill) -> None:
+    jakarta, bandung = drill.members["jakarta"], drill.members["bandung"]
+    kill(bandung.patroni)
+    kill_postmaster(bandung)
+    # The restore bootstraps a new scope on the same etcd, which needs its quorum back.
+    for city in ("jakarta", "surabaya"):
+        drill.start_etcd(drill.members[city])
+    for member in drill.members.values():
+        wait_for(f"etcd {member.city} back", partial(drill.etcd_healthy, member), 20)
+    assert drill.base_backup.exists()
+    out = drill.root / "restore"
+    assert (
+        cli.main(["restore", "--envs", str(ENVS), "--city", "jakarta", "--to", drill.restore_time, "--out", str(out)])
+        == 0
+    )
+    rendered_map = load_yaml(next(out.glob("ConfigMap.*.k8s.yaml")))
+    rendered = yaml.safe_load(next(iter(rendered_map["data"].values())))
+    target_time = rendered["bootstrap"]["restore"]["recovery_conf"]["recovery_target_time"]
+    assert datetime.fromisoformat(target_time) == datetime.fromisoformat(drill.restore_time)
+    statefulset = load_yaml(next(out.glob("StatefulSet.*.k8s.yaml")))
+    pg_port, api_port, client, peer, metrics = free_ports(5)
+    target = Member("restore", drill.root / "restore-member", pg_port, api_port, client, peer, metrics)
+    target.root.mkdir()
+    target.archive.mkdir()
+    config = drill.config_for(target, rendered, base_backup=drill.base_backup, restore_archive=jakarta.archive)
+    drill.start_patroni(target, config, statefulset)
+    drill.extra.append(target.patroni)
+    wait_for("the restored member to finish recovery and lead", lambda: drill.is_leader(target), 90)
+    batches = psql(target, "SELECT batch, count(*) FROM drill WHERE batch LIKE 'pitr-%' GROUP BY 1 ORDER BY 1")
+    print(f"\nrestored to {drill.restore_time}: {batches.replace(chr(10), ', ')}")
+    assert batches.splitlines() == ["pitr-before|20"]

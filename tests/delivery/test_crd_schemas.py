@@ -1,0 +1,48 @@
+"""The Argo CD objects validate against the upstream Argo CD API schemas (npm @kubernetes-models/argo-cd)."""
+
+from __future__ import annotations
+
+import copy
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nusantara_fleet.validate import crd_schemas
+from nusantara_fleet.validate.crd_schemas import Outcome
+from tests.delivery.rendering import ARGO_GROUP, fleet_docs, render_variant, set_rollout
+
+
+def argo_objects(tmp: Path, strategy: str) -> list[dict[str, Any]]:
+    docs = fleet_docs(render_variant(tmp, partial(set_rollout, strategy=strategy)))
+    return [doc for doc in docs.values() if doc["apiVersion"].startswith(f"{ARGO_GROUP}/")]
+
+
+@pytest.mark.parametrize("strategy", ["app-of-apps", "application-set"])
+def test_argo_cd_objects_match_the_upstream_schemas(strategy: str, tmp_path: Path) -> None:
+    objects = argo_objects(tmp_path, strategy)
+    kinds = sorted({doc["kind"] for doc in objects})
+    expected = (
+        ["AppProject", "Application", "ApplicationSet"]
+        if strategy == "application-set"
+        else [
+            "AppProject",
+            "Application",
+        ]
+    )
+    assert kinds == expected
+    assert crd_schemas.check(objects) == [Outcome()] * len(objects)
+
+
+def test_the_schemas_catch_a_broken_argo_cd_object(tmp_path: Path) -> None:
+    """The same check fails on the rendered objects with one field mistyped each."""
+    objects = {doc["kind"]: doc for doc in argo_objects(tmp_path, "application-set")}
+    window = copy.deepcopy(objects["AppProject"])
+    window["spec"]["syncWindows"][0]["manualSync"] = "yes"
+    step = copy.deepcopy(objects["ApplicationSet"])
+    step["spec"]["strategy"]["rollingSync"]["steps"][0]["matchExpressions"] = "bandung"
+    outcomes = crd_schemas.check([window, step])
+    assert [bool(outcome.errors) for outcome in outcomes] == [True, True]
+    assert "syncWindows" in outcomes[0].errors[0]
+    assert "matchExpressions" in outcomes[1].errors[0]

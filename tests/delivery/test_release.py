@@ -1,0 +1,129 @@
+"""`fleet release/promote/rollback`: minimal, comment-preserving edits of envs/, validated before writing."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from nusantara_fleet.cli import main
+from tests.support import read_tree
+
+# A city file with comments, a flow mapping and another service's state, all of which must survive.
+CITY_WITH_STATE = """\
+# yaml-language-server: $schema=schema/city.schema.json
+# Bandung: first to receive every release.
+services:
+  # payment is mid-release here; keep this comment
+  payment: {tag: "1.12.4", previous_tag: "1.12.3"}
+"""
+
+
+def fleet(*args: str, envs: Path) -> int:
+    return main([*args, "--envs", str(envs), "--out", str(envs.parent / "dist")])
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def test_canary_promote_rollback_round_trip_is_byte_identical(envs: Path) -> None:
+    before = read_tree(envs)
+    bandung = (envs / "bandung.yaml").read_text()
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "10", envs=envs) == 0
+    canary = (envs / "bandung.yaml").read_text()
+    assert changed_lines(bandung, canary) == [
+        "+services:",
+        "+  order:",
+        '+    canary: {tag: "2.5.0", weight: 10}',
+    ]
+    assert fleet("promote", "order", "--city", "bandung", envs=envs) == 0
+    promoted = (envs / "bandung.yaml").read_text()
+    assert changed_lines(canary, promoted) == [
+        '-    canary: {tag: "2.5.0", weight: 10}',
+        '+    tag: "2.5.0"',
+        '+    previous_tag: "2.4.0"',
+    ]
+    assert fleet("rollback", "order", "--city", "bandung", envs=envs) == 0
+    assert read_tree(envs) == before
+
+
+def test_edits_keep_comments_and_other_services(envs: Path) -> None:
+    path = envs / "bandung.yaml"
+    original = path.read_text()
+    path.write_text(original + CITY_WITH_STATE.split("\n", 2)[2])
+    start = path.read_text()
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "25", envs=envs) == 0
+    assert changed_lines(start, path.read_text()) == [
+        "+  order:",
+        '+    canary: {tag: "2.5.0", weight: 25}',
+    ]
+    assert fleet("rollback", "order", "--city", "bandung", envs=envs) == 0
+    assert path.read_text() == start
+    assert fleet("rollback", "payment", "--city", "bandung", envs=envs) == 0
+    # payment back on fleet.yaml's tag: nothing city-specific is left, so the block goes, comment and all.
+    assert path.read_text() == original
+
+
+def test_full_release_records_the_rollback_target(envs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jakarta = (envs / "jakarta.yaml").read_text()
+    assert fleet("release", "catalog", "1.21.0", "--city", "jakarta", envs=envs) == 0
+    out = capsys.readouterr().out
+    assert "catalog in jakarta: stable 1.20.1 -> 1.21.0 (rollback target 1.20.1)" in out
+    assert '+    tag: "1.21.0"' in out
+    assert changed_lines(jakarta, (envs / "jakarta.yaml").read_text()) == [
+        "+services:",
+        "+  catalog:",
+        '+    tag: "1.21.0"',
+        '+    previous_tag: "1.20.1"',
+    ]
+    assert (envs.parent / "dist" / "fleet").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["release", "order", "latest", "--city", "bandung"], "'latest' is not deployable"),
+        (["release", "order", "2.5.0", "--city", "bandung", "--canary", "51"], "weight 51 is outside 0-50"),
+        (["release", "order", "2.5.0", "--city", "bandung", "--canary", "-1"], "weight -1 is outside 0-50"),
+        (["release", "ordr", "2.5.0", "--city", "bandung"], "unknown service 'ordr'; did you mean 'order'?"),
+        (["release", "order", "2.5.0", "--city", "bandug"], "unknown city 'bandug'; did you mean 'bandung'?"),
+        (["release", "order", "2.4.0", "--city", "bandung"], "order already runs 2.4.0 in bandung"),
+        (["promote", "order", "--city", "bandung"], "order has no canary in bandung"),
+        (["rollback", "order", "--city", "bandung"], "has no canary and no previous_tag"),
+    ],
+    ids=[
+        "latest",
+        "weight-high",
+        "weight-negative",
+        "unknown-service",
+        "unknown-city",
+        "same-tag",
+        "no-canary",
+        "nothing-to-roll-back",
+    ],
+)
+def test_bad_arguments_are_named_errors_and_write_nothing(
+    args: list[str], message: str, envs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = read_tree(envs)
+    assert fleet(*args, envs=envs) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "nothing was written" in err
+    assert read_tree(envs) == before
+    assert not (envs.parent / "dist").exists()
+
+
+def test_an_edit_the_fleet_rejects_writes_nothing(envs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Validation runs on the whole fleet with the edit applied: a broken sibling file stops it too."""
+    (envs / "surabaya.yaml").write_text((envs / "surabaya.yaml").read_text() + "surprise: 1\n")
+    before = read_tree(envs)
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "5", envs=envs) == 1
+    assert "unknown key 'surprise'" in capsys.readouterr().err
+    assert read_tree(envs) == before

@@ -1,0 +1,170 @@
+"""The network policies let through exactly what the services need, checked by evaluating them."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nusantara_fleet.model import Fleet
+from tests.network.reach import Pod, allowed, selects
+from tests.support import DIST, iter_docs
+from tests.workloads.rendering import city_docs
+
+APPS, DATA = "shop", "data"
+SERVICE = "fleet.nusantaramart.co.id/service"
+
+
+def _policies(out: Path, city: str) -> list[dict[str, Any]]:
+    return [doc for doc in city_docs(out, city).values() if doc["kind"] == "NetworkPolicy"]
+
+
+def _pod(out: Path, city: str, name: str) -> Pod:
+    """A pod of the named Deployment or StatefulSet of the apps namespace, with its template's labels."""
+    docs = city_docs(out, city)
+    workload = docs.get(("Deployment", name)) or docs[("StatefulSet", name)]
+    return Pod(APPS, workload["spec"]["template"]["metadata"]["labels"])
+
+
+def _database_pod(out: Path, city: str) -> Pod:
+    """Any pod of the data namespace: the policies open the namespace, whatever the data layer runs in it."""
+    return Pod(DATA, {"app.kubernetes.io/name": "postgres"})
+
+
+def _host_in(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr)[10])
+
+
+@pytest.fixture(scope="module")
+def default() -> tuple[Path, dict[str, list[dict[str, Any]]]]:
+    return DIST, {city: _policies(DIST, city) for city in ("bandung", "surabaya", "jakarta")}
+
+
+def test_every_app_namespace_starts_from_deny_all(default: tuple[Path, dict[str, list[dict[str, Any]]]]) -> None:
+    for city, policies in default[1].items():
+        deny = next(p for p in policies if p["metadata"]["name"] == "default-deny")
+        assert deny["spec"] == {"egress": [], "ingress": [], "podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+        assert deny["metadata"]["namespace"] == APPS, city
+
+
+def test_no_policy_opens_the_internet() -> None:
+    for path, doc in iter_docs(DIST):
+        if doc["kind"] != "NetworkPolicy":
+            continue
+        for rule in doc["spec"].get("egress", []) + doc["spec"].get("ingress", []):
+            for peer in rule.get("to", []) + rule.get("from", []):
+                if "ipBlock" in peer:
+                    assert ipaddress.IPv4Network(peer["ipBlock"]["cidr"]).prefixlen >= 8, path
+            assert rule.get("to", rule.get("from")), f"{path}: a rule without peers allows everyone"
+
+
+# (source, destination, port, expected) inside one city, default fleet (ingress-nginx).
+IN_CITY = [
+    ("ingress-nginx", "gateway", 8080, True),
+    ("ingress-nginx", "order", 8080, False),
+    ("envoy-gateway-system", "gateway", 8080, False),
+    ("gateway", "order", 8080, True),
+    ("gateway", "report", 8080, True),
+    ("order", "gateway", 8080, False),
+    ("order", "payment", 8080, False),
+    ("report", "report-cache", 6379, True),
+    ("order", "report-cache", 6379, False),
+    ("gateway", "report-cache", 6379, False),
+    ("monitoring", "order", 9090, True),
+    ("monitoring", "order", 8080, False),
+    ("monitoring", "report-cache", 6379, False),
+    ("order", "database", 5432, True),
+    ("order", "database", 8008, True),
+    ("catalog", "database", 5432, True),
+    ("gateway", "database", 5432, False),
+    ("report-cache", "database", 5432, False),
+]
+
+
+def _endpoint(out: Path, city: str, name: str) -> Pod:
+    if name == "database":
+        return _database_pod(out, city)
+    if name in {"ingress-nginx", "envoy-gateway-system", "monitoring"}:
+        return Pod(name, {"app.kubernetes.io/name": name})
+    return _pod(out, city, name)
+
+
+@pytest.mark.parametrize("city", ["bandung", "jakarta"])
+@pytest.mark.parametrize(("src", "dst", "port", "expected"), IN_CITY, ids=[f"{s}->{d}:{p}" for s, d, p, _ in IN_CITY])
+def test_who_may_talk_to_whom_in_a_city(
+    default: tuple[Path, dict[str, list[dict[str, Any]]]], city: str, src: str, dst: str, port: int, expected: bool
+) -> None:
+    out, policies = default
+    assert allowed(policies[city], _endpoint(out, city, src), _endpoint(out, city, dst), port) is expected
+
+
+def test_every_pod_may_resolve_names_and_only_at_the_cluster_dns(
+    default: tuple[Path, dict[str, list[dict[str, Any]]]],
+) -> None:
+    out, policies = default
+    dns = Pod("kube-system", {"k8s-app": "kube-dns"})
+    impostor = Pod("kube-system", {"k8s-app": "something-else"})
+    for name in ("gateway", "order", "report", "report-cache"):
+        pod = _pod(out, "surabaya", name)
+        assert allowed(policies["surabaya"], pod, dns, 53, "UDP")
+        assert allowed(policies["surabaya"], pod, dns, 53, "TCP")
+        assert not allowed(policies["surabaya"], pod, impostor, 53, "UDP")
+
+
+def test_writers_reach_the_cities_that_may_hold_the_leader_and_nothing_else(
+    default: tuple[Path, dict[str, list[dict[str, Any]]]],
+) -> None:
+    from nusantara_fleet.model import load_fleet
+    from tests.support import ENVS
+
+    out, policies = default
+    fleet = load_fleet(ENVS)
+    leaders = {city.name for city in fleet.workloads.leader_cities}
+    assert fleet.primary.name in leaders
+    for city in fleet.cities:
+        for other in fleet.cities:
+            if other.name == city.name:
+                continue
+            remote_db = Pod(None, ip=_host_in(other.network.pod_cidr))
+            order = _pod(out, city.name, "order")
+            assert allowed(policies[city.name], order, remote_db, 5432) is (other.name in leaders), (city, other)
+            assert not allowed(policies[city.name], order, remote_db, 8080)
+            assert not allowed(policies[city.name], _pod(out, city.name, "catalog"), remote_db, 5432)
+
+
+def test_payment_reaches_its_providers_on_their_ports_only(
+    default: tuple[Path, dict[str, list[dict[str, Any]]]],
+) -> None:
+    out, policies = default
+    card = Pod(None, ip="203.0.113.20")
+    wallet = Pod(None, ip="198.51.100.200")
+    elsewhere = Pod(None, ip="192.0.2.1")
+    payment, order = _pod(out, "jakarta", "payment"), _pod(out, "jakarta", "order")
+    assert allowed(policies["jakarta"], payment, card, 443)
+    assert not allowed(policies["jakarta"], payment, card, 80)
+    assert allowed(policies["jakarta"], payment, wallet, 8443)
+    assert not allowed(policies["jakarta"], payment, elsewhere, 443)
+    assert not allowed(policies["jakarta"], order, card, 443)
+
+
+def test_gateway_api_mode_opens_the_gateway_to_its_proxies_instead(gateway_canary: tuple[Fleet, Path]) -> None:
+    _, out = gateway_canary
+    policies = _policies(out, "bandung")
+    gateway, canary = _pod(out, "bandung", "gateway"), _pod(out, "bandung", "gateway-canary")
+    proxies, nginx = Pod("envoy-gateway-system", {}), Pod("ingress-nginx", {})
+    assert allowed(policies, proxies, gateway, 8080)
+    assert allowed(policies, proxies, canary, 8080), "the canary takes its share of edge traffic"
+    assert not allowed(policies, nginx, gateway, 8080)
+    assert allowed(policies, canary, _pod(out, "bandung", "order-canary"), 8080)
+
+
+def test_every_app_pod_is_covered_by_its_own_policy(default: tuple[Path, dict[str, list[dict[str, Any]]]]) -> None:
+    out, policies = default
+    for (kind, name), doc in city_docs(out, "jakarta").items():
+        if kind not in {"Deployment", "StatefulSet"} or doc["metadata"]["namespace"] != APPS:
+            continue
+        labels = doc["spec"]["template"]["metadata"]["labels"]
+        own = [p for p in policies["jakarta"] if p["spec"]["podSelector"].get("matchLabels") == {SERVICE: name}]
+        assert len(own) == 1 and selects(own[0]["spec"]["podSelector"], labels), name

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nusantara_fleet.cli import main
+from nusantara_fleet.validate.policy import Policies
+from tests.validate.support import POLICY, fixture_dir
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["validate", *args, "--policy", str(POLICY)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_clean_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(fixture_dir("deny_missing_pdb", "allow")))
+    assert code == 0
+    rules = len(Policies(POLICY).rules) + 1  # and the schema check
+    assert out.startswith(f"2 documents, 2 kinds, {rules} rules: 0 failures, 0 warnings, 0 exceptions in ")
+
+
+def test_a_failure_exits_1_and_names_file_rule_and_object(capsys: pytest.CaptureFixture[str]) -> None:
+    tree = fixture_dir("deny_privilege_escalation", "deny")
+    code, out, _ = run(capsys, str(tree))
+    assert code == 1
+    assert out.splitlines()[:3] == [
+        "bandung",
+        f"  {tree}/bandung/Pod.web.yaml",
+        "    FAIL main.deny_privilege_escalation: Pod/web: container web may escalate privileges; "
+        "set securityContext.allowPrivilegeEscalation: false",
+    ]
+
+
+def test_warnings_fail_only_with_fail_on_warn(capsys: pytest.CaptureFixture[str]) -> None:
+    tree = str(fixture_dir("warn_ingress_nginx", "deny"))
+    assert run(capsys, tree)[0] == 0
+    assert run(capsys, tree, "--fail-on-warn")[0] == 1
+    assert run(capsys, str(fixture_dir("deny_secret_data", "deny")), "--fail-on-warn")[0] == 2
+
+
+def test_schema_failures_fail_the_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(fixture_dir("deny_missing_pdb", "allow"), tmp_path / "dist")
+    path = tmp_path / "dist" / "bandung" / "Deployment.web.yaml"
+    path.write_text(path.read_text().replace("replicas: 2", "replicas: two"))
+    code, out, _ = run(capsys, str(tmp_path / "dist"), "--output", "json")
+    assert code == 1
+    failures = [f for entry in json.loads(out)["results"] for f in entry.get("failures", [])]
+    assert [f["metadata"]["rule"] for f in failures] == ["schema.kubernetes-1.28"]
+    assert failures[0]["msg"] == "Deployment/web: spec.replicas: 'two' is not of type 'integer', 'null'"
+
+
+def test_unreadable_yaml_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bandung").mkdir()
+    (tmp_path / "bandung" / "bad.yaml").write_text("kind: Pod\nmetadata: [\n")
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 1
+    assert out == ""
+    assert f"error: {tmp_path}/bandung/bad.yaml:3: not valid YAML" in err
+
+
+def test_a_missing_tree_says_how_to_make_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(tmp_path / "nowhere"))
+    assert code == 1
+    assert "no such directory; run `fleet synth` first" in err

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from nusantara_fleet.validate import schemas
+from nusantara_fleet.validate.documents import Document, load_documents
+from tests.support import ROOT
+from tests.validate.support import FIXTURES
+
+
+def check(*bodies: dict[str, object]) -> list[str]:
+    documents = [Document(path=f"dist/bandung/{i}.yaml", index=0, body=dict(body)) for i, body in enumerate(bodies)]
+    return [f"{finding.rule} {finding.message}" for finding in schemas.start(documents)()]
+
+
+def test_an_unknown_kind_is_a_failure_not_a_skip() -> None:
+    assert check({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}) == [
+        "schema.unknown-kind Widget/w: no schema for Widget in example.com/v1: "
+        "neither Kubernetes 1.28 nor a pinned CRD package has it"
+    ]
+    assert check({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "r"}}) == [
+        "schema.unknown-kind Rollout/r: no schema for Rollout in argoproj.io/v1alpha1: argoproj.io has no such kind"
+    ]
+
+
+def test_a_document_without_kind_fails() -> None:
+    assert check({"metadata": {"name": "x"}}) == ["schema.kubernetes-1.28 ?/x: apiVersion and kind are required"]
+
+
+def test_core_and_custom_findings_name_the_object() -> None:
+    assert check(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"n": 1}},
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AppProject",
+            "metadata": {"name": "p"},
+            "spec": {"sourceRepos": "x"},
+        },
+    ) == [
+        "schema.kubernetes-1.28 ConfigMap/c: data.n: 1 is not of type 'string', 'null'",
+        "schema.crd AppProject/p: spec.sourceRepos: must be array",
+    ]
+
+
+def test_every_fixture_is_a_valid_object_of_its_kind() -> None:
+    """A rule proven on an object Kubernetes would reject proves nothing."""
+    assert [str(finding) for finding in schemas.start(load_documents(FIXTURES))()] == []
+
+
+def test_the_committed_dist_has_a_schema_for_every_kind() -> None:
+    found = schemas.start(load_documents(ROOT / "dist"))()
+    assert [finding.message for finding in found if finding.rule == schemas.UNKNOWN_RULE] == []
+
+
+def test_paths_keep_the_form_they_were_given_in(tmp_path: Path) -> None:
+    (tmp_path / "jakarta").mkdir()
+    (tmp_path / "jakarta" / "a.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+    [doc] = load_documents(tmp_path)
+    assert (doc.path, doc.group, doc.label) == (str(tmp_path / "jakarta" / "a.yaml"), "jakarta", "Namespace/shop")

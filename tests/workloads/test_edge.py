@@ -1,0 +1,112 @@
+"""The edge: only the gateway is exposed, over TLS on the model's hosts, split by weight with its canary."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nusantara_fleet.cli import main
+from nusantara_fleet.model import Fleet, load_fleet
+from tests.support import DIST, ENVS, iter_docs
+from tests.workloads.rendering import city_docs, copy_envs, render_variant, set_edge
+
+HOSTS = ["api.nusantaramart.co.id", "ecommerce.knitto.co.id"]
+EDGE_KINDS = {"Ingress", "Gateway", "HTTPRoute"}
+
+
+def _edge_backends(doc: dict[str, Any]) -> set[str]:
+    if doc["kind"] == "Ingress":
+        return {path["backend"]["service"]["name"] for rule in doc["spec"]["rules"] for path in rule["http"]["paths"]}
+    return {ref["name"] for rule in doc["spec"].get("rules", []) for ref in rule.get("backendRefs", [])}
+
+
+def test_ingress_mode_exposes_only_the_gateway_over_tls() -> None:
+    for path, doc in iter_docs(DIST):
+        if doc["kind"] != "Ingress":
+            continue
+        assert doc["spec"]["ingressClassName"] == "nginx"
+        assert _edge_backends(doc) == {"gateway"}, path
+        assert [rule["host"] for rule in doc["spec"]["rules"]] == HOSTS
+        assert doc["spec"]["tls"] == [{"hosts": HOSTS, "secretName": "edge-tls"}]
+    assert not any(doc["kind"] in {"Gateway", "HTTPRoute"} for _, doc in iter_docs(DIST))
+
+
+def test_ingress_canary_takes_its_weight_through_nginx_annotations(ingress_canary: tuple[Fleet, Path]) -> None:
+    _, out = ingress_canary
+    docs = city_docs(out, "bandung")
+    canary = docs[("Ingress", "gateway-canary")]
+    assert canary["metadata"]["annotations"] == {
+        "nginx.ingress.kubernetes.io/canary": "true",
+        "nginx.ingress.kubernetes.io/canary-weight": "20",
+    }
+    stable = docs[("Ingress", "gateway")]
+    assert [r["host"] for r in canary["spec"]["rules"]] == [r["host"] for r in stable["spec"]["rules"]]
+    assert _edge_backends(canary) == {"gateway-canary"}
+    assert ("Ingress", "gateway-canary") not in city_docs(out, "surabaya")
+
+
+def test_gateway_api_mode_routes_the_same_hosts_to_the_same_service(gateway_canary: tuple[Fleet, Path]) -> None:
+    _, out = gateway_canary
+    for city in ("surabaya", "jakarta"):
+        docs = city_docs(out, city)
+        assert not any(kind == "Ingress" for kind, _ in docs)
+        gateway = docs[("Gateway", "edge")]
+        https = [listener for listener in gateway["spec"]["listeners"] if listener["protocol"] == "HTTPS"]
+        assert [listener["hostname"] for listener in https] == HOSTS
+        assert all(listener["tls"]["certificateRefs"] == [{"kind": "Secret", "name": "edge-tls"}] for listener in https)
+        route = docs[("HTTPRoute", "gateway")]
+        assert route["spec"]["hostnames"] == HOSTS
+        assert {ref["name"] for ref in route["spec"]["parentRefs"]} == {"edge"}
+        assert _edge_backends(route) == {"gateway"}
+        assert [ref["weight"] for ref in route["spec"]["rules"][0]["backendRefs"]] == [100]
+
+
+def test_gateway_api_canary_gets_a_weighted_backend_ref(gateway_canary: tuple[Fleet, Path]) -> None:
+    _, out = gateway_canary
+    route = city_docs(out, "bandung")[("HTTPRoute", "gateway")]
+    refs = {ref["name"]: ref["weight"] for ref in route["spec"]["rules"][0]["backendRefs"]}
+    assert refs == {"gateway": 80, "gateway-canary": 20}
+
+
+def test_plain_http_only_redirects(gateway_canary: tuple[Fleet, Path]) -> None:
+    _, out = gateway_canary
+    redirect = city_docs(out, "jakarta")[("HTTPRoute", "gateway-https-redirect")]
+    (rule,) = redirect["spec"]["rules"]
+    assert "backendRefs" not in rule
+    assert rule["filters"] == [{"requestRedirect": {"scheme": "https", "statusCode": 301}, "type": "RequestRedirect"}]
+
+
+def test_canaries_behind_the_gateway_split_in_its_route_table(ingress_canary: tuple[Fleet, Path]) -> None:
+    fleet, _ = ingress_canary
+    routes = fleet.workloads.route_table(fleet.city("bandung"))
+    order = [route for route in routes if route["service"] == "order"]
+    assert order and all(
+        route["upstreams"]
+        == [
+            {"service": "order", "url": "http://order.shop.svc.cluster.local:8080", "weight": 90},
+            {"service": "order-canary", "url": "http://order-canary.shop.svc.cluster.local:8080", "weight": 10},
+        ]
+        for route in order
+    )
+
+
+@pytest.mark.parametrize("mode", ["ingress-nginx", "gateway-api"])
+def test_no_canary_renders_nothing_extra(mode: str, tmp_path: Path) -> None:
+    _, out = render_variant(tmp_path, partial(set_edge, mode=mode))
+    assert not [path for path in out.rglob("*canary*")]
+
+
+def test_synth_warns_about_ingress_nginx_and_not_about_gateway_api(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["synth", "--envs", str(ENVS), "--out", str(tmp_path / "a")]) == 0
+    warned = capsys.readouterr().err
+    assert "warning: envs/fleet.yaml:" in warned and "retired in March 2026" in warned
+    envs = copy_envs(tmp_path / "envs")
+    set_edge(envs, "gateway-api")
+    assert main(["synth", "--envs", str(envs), "--out", str(tmp_path / "b")]) == 0
+    assert "retired" not in capsys.readouterr().err
+    assert [w.field for w in load_fleet(envs).warnings] == []

@@ -1,0 +1,80 @@
+"""Reads stay in the city; every write lands in the primary city; moving `primary` moves all of it at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.support import edit_yaml
+from tests.workloads.rendering import city_docs, render_variant
+
+WRITERS = ("order", "payment")  # the services with `write` routes in envs/fleet.yaml
+READERS = ("catalog", "inventory", "report")
+
+
+def _config(out: Path, city: str, service: str) -> dict[str, str]:
+    data: dict[str, str] = city_docs(out, city)[("ConfigMap", f"{service}-config")]["data"]
+    return data
+
+
+def _move_primary(envs: Path) -> None:
+    def change(fleet: dict[str, Any]) -> None:
+        fleet["primary"] = "bandung"
+        fleet["rollout"]["order"] = ["surabaya", "jakarta", "bandung"]  # the primary city rolls out last
+
+    edit_yaml(envs / "fleet.yaml", change)
+
+
+def _standby_clusters(envs: Path) -> None:
+    """Cross-city promotion only by changing `primary`: the leader can be nowhere else."""
+    edit_yaml(envs / "fleet.yaml", lambda fleet: fleet["database"]["failover"].update(mode="standby-clusters"))
+
+
+def _write_routes(out: Path, city: str) -> list[dict[str, Any]]:
+    routes: list[dict[str, Any]] = json.loads(_config(out, city, "gateway")["ROUTES"])
+    return [route for route in routes if route["access"] == "write"]
+
+
+def _check_primary(out: Path, primary: str, pod_cidr: str) -> None:
+    for city in ("bandung", "surabaya", "jakarta"):
+        for service in WRITERS:
+            config = _config(out, city, service)
+            assert config["DB_WRITE_HOST"] == f"postgres-write.{primary}.db.nusantaramart.internal", (city, service)
+            assert config["DB_WRITE_HOSTS"] == f"{config['DB_WRITE_HOST']}:5432"
+            assert config["PRIMARY_CITY"] == primary
+            assert config["DB_READ_HOST"] == "postgres-read.data.svc.cluster.local", "reads must stay local"
+            policy = city_docs(out, city)[("NetworkPolicy", service)]
+            blocks = [
+                peer["ipBlock"]["cidr"]
+                for rule in policy["spec"]["egress"]
+                for peer in rule["to"]
+                if "ipBlock" in peer and rule["ports"] == [{"port": 5432, "protocol": "TCP"}]
+            ]
+            assert blocks == ([] if city == primary else [pod_cidr]), (city, service)
+        for service in READERS:
+            assert "DB_WRITE_HOST" not in _config(out, city, service), f"{service} has no write route"
+        routes = _write_routes(out, city)
+        assert {route["service"] for route in routes} == set(WRITERS)
+        assert {route["writes_to"] for route in routes} == {primary}
+        assert all(route["upstreams"][0]["url"].startswith(f"http://{route['service']}.shop.svc") for route in routes)
+
+
+def test_writes_go_to_jakarta_by_default(tmp_path: Path) -> None:
+    _, out = render_variant(tmp_path, _standby_clusters)
+    _check_primary(out, "jakarta", "10.10.0.0/16")
+
+
+def test_changing_primary_moves_every_write_in_one_render(tmp_path: Path) -> None:
+    _, out = render_variant(tmp_path, _standby_clusters, _move_primary)
+    _check_primary(out, "bandung", "10.20.0.0/16")
+
+
+def test_quorum_mode_lets_writers_follow_an_automatic_failover(tmp_path: Path) -> None:
+    fleet, out = render_variant(tmp_path / "quorum")
+    assert fleet.data.quorum
+    config = _config(out, "surabaya", "order")
+    hosts = config["DB_WRITE_HOSTS"].split(",")
+    assert hosts[0] == "postgres-write.jakarta.db.nusantaramart.internal:5432", "the primary is tried first"
+    assert sorted(host.split(".")[1] for host in hosts) == ["bandung", "jakarta", "surabaya"]
+    assert config["DB_WRITE_TARGET_SESSION_ATTRS"] == "read-write"

@@ -1,0 +1,66 @@
+"""Snapshots of everything one service renders, in each edge mode, with and without a canary.
+
+The exposed service (`gateway`) is the one whose objects change with both switches. Each golden
+under snapshots/ is the rendered YAML itself; `make snapshots` (UPDATE_SNAPSHOTS=1) rewrites them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.workloads.rendering import SNAPSHOT_CITY, add_canaries, render_variant, set_edge
+
+SNAPSHOTS = Path(__file__).with_name("snapshots")
+SERVICE = "gateway"
+# Everything named after the service, plus the Gateway API Gateway it is attached to.
+OWNED = {SERVICE, f"{SERVICE}-canary", f"{SERVICE}-config", f"{SERVICE}-https-redirect", "edge"}
+
+VARIANTS: dict[str, list[Callable[[Path], None]]] = {
+    "ingress": [partial(set_edge, mode="ingress-nginx")],
+    "ingress-canary": [partial(set_edge, mode="ingress-nginx"), add_canaries],
+    "gateway-api": [partial(set_edge, mode="gateway-api")],
+    "gateway-api-canary": [partial(set_edge, mode="gateway-api"), add_canaries],
+}
+
+
+def service_objects(out: Path) -> str:
+    """The service's rendered files, concatenated as one multi-document YAML stream in file order."""
+    parts = []
+    for path in sorted((out / SNAPSHOT_CITY).iterdir()):
+        name = path.name.removesuffix(".k8s.yaml").split(".", 1)[1]
+        if name in OWNED:
+            parts.append(f"# dist/{SNAPSHOT_CITY}/{path.name}\n{path.read_text()}")
+    return "---\n".join(parts)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_snapshot_of_one_service(variant: str, tmp_path: Path) -> None:
+    _, out = render_variant(tmp_path, *VARIANTS[variant])
+    rendered = service_objects(out)
+    golden = SNAPSHOTS / f"{SERVICE}-{variant}.yaml"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        golden.write_text(rendered)
+    expected = golden.read_text() if golden.exists() else ""
+    if rendered != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                rendered.splitlines(keepends=True),
+                fromfile=str(golden.relative_to(SNAPSHOTS.parent.parent.parent)),
+                tofile="rendered",
+            )
+        )
+        pytest.fail(f"{golden.name} differs from the render; review, then run `make snapshots`:\n{diff}")
+
+
+def test_canary_and_gateway_api_renders_are_byte_identical_twice(tmp_path: Path) -> None:
+    from tests.support import read_tree
+
+    trees = [read_tree(render_variant(tmp_path / str(i), *VARIANTS["gateway-api-canary"])[1]) for i in range(2)]
+    assert trees[0] == trees[1]
