@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from cdk8s import App, YamlOutputType
@@ -34,9 +35,22 @@ class FleetChart(RenderChart):
         render_fleet_delivery(self, fleet=fleet)
 
 
-def build_app(fleet: Fleet, outdir: Path, *, collect: bool = False) -> tuple[App, list[RenderChart]]:
-    """The app with every chart; with `collect`, charts keep their bodies (`chart.bodies`) and synth writes nothing."""
+def chart_ids(fleet: Fleet) -> list[str]:
+    return [*(city.name for city in fleet.cities), FLEET_CHART]
+
+
+def build_app(
+    fleet: Fleet, outdir: Path, *, collect: bool = False, only: Collection[str] | None = None
+) -> tuple[App, list[RenderChart]]:
+    """The app with every chart (or those named in `only`).
+
+    With `collect`, charts keep their bodies (`chart.bodies`) and synth writes nothing.
+    """
+    wanted = set(chart_ids(fleet) if only is None else only)
     app = App(outdir=str(outdir), yaml_output_type=YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
-    charts: list[RenderChart] = [CityChart(app, fleet=fleet, city=city, collect=collect) for city in fleet.cities]
-    charts.append(FleetChart(app, fleet=fleet, collect=collect))
+    charts: list[RenderChart] = [
+        CityChart(app, fleet=fleet, city=city, collect=collect) for city in fleet.cities if city.name in wanted
+    ]
+    if FLEET_CHART in wanted:
+        charts.append(FleetChart(app, fleet=fleet, collect=collect))
     return app, charts

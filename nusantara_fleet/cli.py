@@ -9,18 +9,19 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nusantara_fleet.constructs.data.restore import restore_target, synth_restore
-from nusantara_fleet.diff import diff_sides
-from nusantara_fleet.diff import report as diff_report
 from nusantara_fleet.errors import ConfigError, Problem
 from nusantara_fleet.model import load_fleet
 from nusantara_fleet.model.schema import write_schemas
-from nusantara_fleet.release import Change, apply, plan_promote, plan_release, plan_rollback
-from nusantara_fleet.synth import Summary, render
 from nusantara_fleet.validate import report, validate
 from nusantara_fleet.validate.crd_schemas import CrdSchemaError
 from nusantara_fleet.validate.policy import PolicyError
+
+# What renders (cdk8s and jsii) takes half a second to import; commands that do not render skip it.
+if TYPE_CHECKING:
+    from nusantara_fleet.release import Change
+    from nusantara_fleet.synth import Summary
 
 
 def _print_summary(summary: Summary, out: Path, seconds: float) -> None:
@@ -44,7 +45,9 @@ def _synth(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     names = ", ".join(city.name for city in fleet.cities)
     print(f"rendering {len(fleet.cities)} cities ({names}) and fleet-wide objects", file=sys.stderr)
-    summary = render(fleet, args.out)
+    from nusantara_fleet.synth import render
+
+    summary = render(fleet, args.out, jobs=args.jobs)
     _print_summary(summary, args.out, time.perf_counter() - started)
     return 0
 
@@ -71,6 +74,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _apply_release(change: Change, args: argparse.Namespace) -> int:
+    from nusantara_fleet.release import apply
+
     display = f"{args.envs}/{change.path.name}"
     _, summary = apply(change, envs=args.envs, out=args.out)
     print(change.summary)
@@ -80,25 +85,36 @@ def _apply_release(change: Change, args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from nusantara_fleet.release import plan_release
+
     change = plan_release(args.envs, service=args.service, tag=args.tag, city=args.city, canary=args.canary)
     return _apply_release(change, args)
 
 
 def _promote(args: argparse.Namespace) -> int:
+    from nusantara_fleet.release import plan_promote
+
     return _apply_release(plan_promote(args.envs, service=args.service, city=args.city), args)
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    from nusantara_fleet.release import plan_rollback
+
     return _apply_release(plan_rollback(args.envs, service=args.service, city=args.city), args)
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from nusantara_fleet.diff import diff_sides
+    from nusantara_fleet.diff import report as diff_report
+
     result = diff_sides(args.base, args.head, repo=Path.cwd())
     print(diff_report.markdown(result) if args.output == "markdown" else diff_report.text(result), end="")
     return 1 if args.exit_code and not result.empty else 0
 
 
 def _restore(args: argparse.Namespace) -> int:
+    from nusantara_fleet.constructs.data.restore import restore_target, synth_restore
+
     fleet = load_fleet(args.envs)
     city, target = restore_target(fleet, city=args.city, to=args.to, backup=args.backup)
     with tempfile.TemporaryDirectory() as staging:
@@ -134,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("synth", help="render envs/ into dist/ (one file per object)")
     synth.add_argument("--envs", type=Path, default=Path("envs"), help="config directory (default: envs)")
     synth.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist)")
+    synth.add_argument(
+        "--jobs", type=int, default=None, help="render processes (default: one per 8 cities, at most one per core)"
+    )
     synth.set_defaults(run=_synth)
     schema = sub.add_parser("schema", help="export the envs JSON Schema into envs/schema/")
     schema.add_argument("--envs", type=Path, default=Path("envs"), help="config directory (default: envs)")

@@ -45,7 +45,7 @@ class Change:
         return "".join(lines)
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap a long line someone wrote
@@ -81,7 +81,7 @@ class CityFile:
         self.path = envs / f"{city}.yaml"
         self.service = service
         self.before = self.path.read_text(encoding="utf-8")
-        self.yaml = _yaml()
+        self.yaml = round_trip_yaml()
         self.doc: CommentedMap = self.yaml.load(self.before)
 
     def state(self) -> CommentedMap:

@@ -3,18 +3,22 @@ package main
 
 import rego.v1
 
-object_id := sprintf("%s/%s", [input.kind, input.metadata.name])
+# `Kind/name`, even for a document missing either (a message must never be undefined).
+object_id := sprintf("%v/%v", [object.get(input, "kind", "?"), object.get(object.get(input, "metadata", {}), "name", "?")])
 
 workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
 # Kinds whose pods run until stopped; their containers need probes.
 long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 
-pod_spec := input.spec.template.spec if input.kind in workload_kinds
-
-pod_spec := input.spec.jobTemplate.spec.template.spec if input.kind == "CronJob"
-
-pod_spec := input.spec if input.kind == "Pod"
+# One definition with `else`: a rule assigned with := is declared once.
+pod_spec := input.spec.template.spec if {
+	input.kind in workload_kinds
+} else := input.spec.jobTemplate.spec.template.spec if {
+	input.kind == "CronJob"
+} else := input.spec if {
+	input.kind == "Pod"
+}
 
 pod_labels := input.spec.template.metadata.labels if input.kind in workload_kinds
 

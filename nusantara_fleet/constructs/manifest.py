@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import jsii
-from cdk8s import ApiObject, ApiObjectMetadata, Chart
+from cdk8s import ApiObject, Chart
 from constructs import Construct
 
 
@@ -58,12 +58,17 @@ class _Document(ApiObject):
 
     def __init__(self, scope: RenderChart, body: dict[str, Any]) -> None:
         metadata = body["metadata"]
-        super().__init__(
-            scope,
-            f"{body['kind']}-{metadata.get('namespace', '')}-{metadata['name']}",
-            api_version=body["apiVersion"],
-            kind=body["kind"],
-            metadata=ApiObjectMetadata(name=metadata["name"], namespace=metadata.get("namespace")),
+        identity = {key: metadata[key] for key in ("name", "namespace") if key in metadata}
+        # What the generated ApiObject.__init__ does, minus its per-argument runtime type checks: the
+        # body is already typed by the model, and those checks cost more than the call itself.
+        jsii.create(
+            self.__class__,
+            self,
+            [
+                scope,
+                f"{body['kind']}-{metadata.get('namespace', '')}-{metadata['name']}",
+                {"apiVersion": body["apiVersion"], "kind": body["kind"], "metadata": identity},
+            ],
         )
         self._body = sorted_json(body)
 

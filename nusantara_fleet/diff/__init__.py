@@ -9,6 +9,8 @@ from pathlib import Path
 from nusantara_fleet.diff.compare import FleetDiff, compare, compare_trees
 from nusantara_fleet.diff.sides import WORKTREE, default_base, resolve
 
+CODE_CHANGES = "a change of the generator itself shows against a rendered tree such as a committed dist/"
+
 __all__ = ["WORKTREE", "FleetDiff", "compare", "compare_trees", "diff_sides"]
 
 
@@ -22,7 +24,10 @@ def diff_sides(base: str | None, head: str | None, *, repo: Path) -> FleetDiff:
             resolve(head, repo=repo, scratch=Path(scratch), label="head"),
         ]
     result = compare(sides[0].tree, sides[1].tree, labels=(_short(base), _short(head)))
-    return replace(result, notes=tuple(side.note for side in sides if side.note))
+    notes = [side.note for side in sides if side.note]
+    if all(side.from_envs for side in sides):
+        notes.append(f"both sides rendered from their envs/ with this checkout's code; {CODE_CHANGES}")
+    return replace(result, notes=tuple(notes))
 
 
 def _short(spec: str) -> str:

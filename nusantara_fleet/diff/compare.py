@@ -49,10 +49,22 @@ class FleetDiff:
         return not any(chart.changes for chart in self.charts) and not self.risks
 
 
+class _ReadableDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Multi-line strings (embedded configs, scripts) as `|` blocks, so a diff shows their changed lines."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ReadableDumper.add_representer(str, _str)
+
+
 def _dump(body: dict[str, Any] | None) -> list[str]:
     if body is None:
         return []
-    text = yaml.dump(body, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=True)
+    text = yaml.dump(body, Dumper=_ReadableDumper, sort_keys=True, width=4096)
     return text.splitlines(keepends=True)
 
 

@@ -213,7 +213,8 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
     for body in fleet_objects:
         labels = _get(body, "metadata", "labels") or {}
         kind = body.get("kind")
-        if kind == "Secret" and labels.get(CLUSTER_SECRET_LABEL) == "cluster":
+        secret_labels = _get(body, "spec", "target", "template", "metadata", "labels") or labels
+        if kind in ("Secret", "ExternalSecret") and secret_labels.get(CLUSTER_SECRET_LABEL) == "cluster":
             city = labels.get(naming.CITY_LABEL)
             if city:
                 steps[city] = int(labels.get(naming.ROLLOUT_STEP_LABEL, 0))

@@ -33,6 +33,7 @@ class Side:
     label: str
     tree: Tree
     note: str = ""
+    from_envs: bool = True  # rendered here from envs/, rather than read from a rendered tree
 
 
 def _git(repo: Path, *args: str) -> bytes:
@@ -75,7 +76,7 @@ def resolve(spec: str, *, repo: Path, scratch: Path, label: str) -> Side:
             return Side(label, render_envs(path))
         if (path / ENVS / FLEET_FILE).is_file():
             return Side(label, render_envs(path / ENVS))
-        return Side(label, read_tree(path))
+        return Side(label, read_tree(path), from_envs=False)
     envs = _export(repo, spec, ENVS, scratch / label)
     if not (envs / FLEET_FILE).is_file():
         raise ConfigError(
@@ -91,4 +92,4 @@ def resolve(spec: str, *, repo: Path, scratch: Path, label: str) -> Side:
             f"{spec}'s envs/ does not load with this code ({len(error.problems)} problem(s), first: "
             f"{error.problems[0]}); compared its committed {DIST}/ instead"
         )
-        return Side(label, read_tree(dist), note)
+        return Side(label, read_tree(dist), note, from_envs=False)

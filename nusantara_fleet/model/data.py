@@ -268,9 +268,9 @@ class DataLayer:
 
 
 def preference_order(spec: FleetSpec) -> tuple[str, ...]:
-    """The primary first, then the other cities as `database.failover.preference` (or the rollout) lists them."""
-    listed = spec.database.failover.preference or spec.rollout.order
-    return (spec.primary, *[name for name in listed if name != spec.primary])
+    """The primary first, then the cities `database.failover.preference` lists, then the rest in rollout order."""
+    listed = [*spec.database.failover.preference, *spec.rollout.order]
+    return tuple(dict.fromkeys([spec.primary, *listed]))
 
 
 def _members(spec: FleetSpec, city_spec: CitySpec, pool_nodes: int) -> int:
@@ -328,17 +328,20 @@ def check_data(
         problems.append(Problem(fleet_src.path, fleet_src.line_of(loc), format_loc(loc), message))
 
     names = sorted(cities)
-    preference = failover.preference
-    if preference and sorted(preference) != names:
-        at(
-            ("database", "failover", "preference"),
-            f"lists {', '.join(preference)}; list every city exactly once ({', '.join(names)})",
-        )
-    if failover.mode == "quorum" and len(cities) % 2 == 0:
+    seen: set[str] = set()
+    for index, name in enumerate(failover.preference):
+        if name not in cities or name in seen:
+            at(
+                ("database", "failover", "preference", index),
+                f"{name!r} is {'listed twice' if name in seen else 'not a city'}; list known cities at most "
+                f"once ({', '.join(names)})",
+            )
+        seen.add(name)
+    if failover.mode == "quorum" and len(cities) < 3:
         at(
             ("database", "failover", "mode"),
-            f"quorum needs an odd number of cities for its etcd (one member each), got {len(cities)}; "
-            "add a city or use `standby-clusters`",
+            f"quorum needs at least three cities (one etcd member each, a majority survives one city), got "
+            f"{len(cities)}; add a city or use `standby-clusters`",
         )
     for name in names:
         src, city = cities[name]

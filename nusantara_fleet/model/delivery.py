@@ -46,8 +46,6 @@ KIND_SYNC_OPTIONS: dict[str, str] = {
 # Options of every city Application: prune only after the new objects are healthy, and apply
 # server-side so fields other controllers own (HPA replicas, injected sidecars) are left alone.
 APP_SYNC_OPTIONS = ("PruneLast=true", "ServerSideApply=true", "FailOnSharedResource=true")
-# The root also keeps what its ignoreDifferences excludes (credentials added to the cluster Secrets).
-ROOT_SYNC_OPTIONS = (*APP_SYNC_OPTIONS, "RespectIgnoreDifferences=true")
 # A child Application is pruned only with a human's approval: dropping a city from envs/ by mistake
 # must not delete that city's workloads.
 CHILD_APP_SYNC_OPTIONS = "Prune=confirm,Delete=confirm"
@@ -122,6 +120,10 @@ class Delivery:
 
     def cluster_server(self, city: City) -> str:
         return self.fleet.spec.rollout.cluster_server.replace("{city}", city.name)
+
+    def cluster_credentials(self, city: City) -> str:
+        """Where the secret store keeps the city's cluster `config` (bearer token or exec provider, TLS)."""
+        return f"{self.fleet.spec.rollout.cluster_credentials}/{city.name}"
 
     def automated(self, city: City) -> bool:
         """Argo CD syncs a city on its own unless it is the gated city, which waits for a release manager."""

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Literal
 
 from nusantara_fleet.errors import Problem
-from nusantara_fleet.model.data import READ_SERVICE, WRITE_SERVICE, DataLayer, resolve_data
+from nusantara_fleet.model.data import READ_SERVICE, REPORTING_SERVICE, WRITE_SERVICE, DataLayer, resolve_data
 from nusantara_fleet.model.delivery import Delivery
 from nusantara_fleet.model.spec import (
     CitySpec,
@@ -160,6 +160,12 @@ class Fleet:
         """Reads stay in the city: its own replicas' Service."""
         return Endpoint(
             f"{READ_SERVICE}.{self.spec.namespaces.data}.svc.cluster.local", self.spec.database.postgres_port
+        )
+
+    def reporting_endpoint(self, city: City) -> Endpoint:
+        """The city's reporting members: read-only, never leaders, for the report service."""
+        return Endpoint(
+            f"{REPORTING_SERVICE}.{self.spec.namespaces.data}.svc.cluster.local", self.spec.database.postgres_port
         )
 
     def city_database_host(self, city: City, service: str) -> str:

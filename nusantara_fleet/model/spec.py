@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -129,6 +130,15 @@ class GateWindowSpec(Spec):
         default="Asia/Jakarta", description="IANA time zone the schedule is read in (Argo CD `timeZone`)."
     )  # the fleet's local time, so a narrower business-hours schedule reads naturally
 
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Jakarta") from exc
+        return value
+
 
 class RolloutSpec(Spec):
     order: list[CityName] = Field(min_length=1, description="Cities in rollout order; every city exactly once.")
@@ -159,6 +169,10 @@ class RolloutSpec(Spec):
         pattern=r"^https://\S*\{city\}\S*$",
         description="API server URL of each city's cluster; `{city}` is replaced by the city name.",
     )  # one naming scheme for every city keeps the cluster Secrets uniform
+    cluster_credentials: str = Field(
+        default="nusantaramart/argocd/clusters",
+        description="Key prefix in the secret store under which `<city>` holds that cluster's Argo CD `config`.",
+    )  # one subtree for Argo CD's cluster credentials keeps the store's access policy to one rule
     release_managers: list[str] = Field(
         default=["nusantaramart:release-managers"],
         min_length=1,
@@ -218,7 +232,7 @@ class FailoverSpec(Spec):
     preference: list[CityName] = Field(
         default=[],
         description="Cities in the order they should take over the writes; the `primary` city always "
-        "comes first whatever its position here. Empty: the rollout order.",
+        "comes first whatever its position here, unlisted cities follow in rollout order.",
     )
     loop_wait_seconds: int = Field(
         default=10, ge=1, le=60, description="Patroni `loop_wait`: seconds between HA cycles."
@@ -236,7 +250,7 @@ class FailoverSpec(Spec):
     )  # clients re-resolve the write endpoint well inside the promotion budget
     inter_city_rtt_ms: int = Field(
         default=20, ge=1, le=1000, description="Worst round trip between two cities, ms (tunes etcd)."
-    )  # Jakarta–Surabaya over the carrier backbone measures 12-18 ms
+    )  # Jakarta to Surabaya over the carrier backbone measures 12-18 ms
 
 
 class PostgresStorageSpec(Spec):
@@ -375,6 +389,11 @@ class ServiceSpec(Spec):
         "endpoint when it has `write` routes).",
     )  # every back-end service owns tables; the gateway sets this off
     cache: bool = Field(default=False, description="Whether the service reads through the city's report cache.")
+    reads: Literal["replicas", "reporting"] = Field(
+        default="replicas",
+        description="Which of the city's databases serves its reads: the replicas, or the reporting members "
+        "(read-only, never leaders, so long report queries never hold back a failover candidate).",
+    )  # shop traffic reads the replicas; the report service sets `reporting`
     tmp_size_mib: int = Field(
         default=64, ge=0, description="Size of the writable `/tmp` (emptyDir) under a read-only root, MiB; 0: none."
     )  # room for request buffering and temp files; the root filesystem stays read-only
@@ -435,8 +454,8 @@ class CacheSpec(Spec):
 
     name: str = Field(default="report-cache", pattern=DNS_LABEL, description="Name of the cache objects.")
     image: str = Field(
-        default="docker.io/library/redis", description="Redis image repository."
-    )  # the official image, whose `redis` user is UID 999
+        default="ghcr.io/nusantaramart/redis", description="Redis image repository."
+    )  # the official image (its `redis` user is UID 999) mirrored into the fleet's registry, the only one allowed
     tag: str = Field(default="7.4.6", pattern=IMAGE_TAG, description="Redis image tag.")  # a 7.4 patch release
     port: int = Field(default=6379, ge=1024, le=65535, description="Redis port.")  # Redis's standard port
     replicas: int = Field(

@@ -88,6 +88,7 @@ def workload_warnings(fleet: Fleet, fleet_src: Source, cities: dict[str, Source]
         city, app = shortfall.city, shortfall.app
         scaling = app.scaling
         src = cities[city.name]
+        inherited = "" if getattr(city.spec.node_pools, WORKLOAD_POOL) else " (the fleet default)"
         loc: Loc = ("node_pools", WORKLOAD_POOL, "nodes")
         warnings.append(
             Problem(
@@ -96,7 +97,7 @@ def workload_warnings(fleet: Fleet, fleet_src: Source, cities: dict[str, Source]
                 format_loc(loc),
                 f"{app.name} needs {scaling.needed} pods for its {scaling.share_rps} RPS share of the design capacity "
                 f"at {app.service.spec.rps_per_pod} RPS per pod, but one pod per node on {scaling.nodes} "
-                f"{WORKLOAD_POOL} node(s) caps it at {scaling.max_replicas}; add {WORKLOAD_POOL} nodes",
+                f"{WORKLOAD_POOL} node(s){inherited} caps it at {scaling.max_replicas}; add {WORKLOAD_POOL} nodes",
             )
         )
     return warnings

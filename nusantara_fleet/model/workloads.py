@@ -41,6 +41,8 @@ CANARY_SUFFIX = "-canary"
 CONFIG_SUFFIX = "-config"
 ALL_TRAFFIC_PCT = 100
 PDB_MIN_AVAILABLE = 1  # one replica keeps serving while the other is drained or rescheduled
+# A pod that never became ready may always be evicted: a broken rollout must not block a node drain.
+PDB_UNHEALTHY_EVICTION = "AlwaysAllow"
 EDGE_GATEWAY = "edge"  # the Gateway API Gateway of a city's public hosts
 HTTPS_PORT = 443
 HTTP_PORT = 80  # only answers with a redirect to HTTPS
@@ -316,9 +318,10 @@ class Workloads:
         )
         canary_variant = None
         if canary is not None:
-            # Enough candidate pods for its slice of the city's share, at least one, one per node at most.
+            # Enough candidate pods for its slice of the city's share, one per node at most, and never fewer
+            # than the stable floor: the slice the canary takes must survive a node loss like the rest.
             replicas = max(
-                1,
+                scaling.min_replicas,
                 min(
                     scaling.nodes,
                     math.ceil(scaling.share_rps * canary.weight / ALL_TRAFFIC_PCT / service.spec.rps_per_pod),
@@ -414,7 +417,7 @@ class Workloads:
             "PRIMARY_CITY": fleet.primary.name,
         }
         if service.spec.database:
-            read = fleet.read_endpoint(city)
+            read = fleet.reporting_endpoint(city) if service.spec.reads == "reporting" else fleet.read_endpoint(city)
             config.update({"DB_NAME": service.name, "DB_READ_HOST": read.host, "DB_READ_PORT": str(read.port)})
             if self.writes(service):
                 write = fleet.write_endpoint

@@ -49,7 +49,8 @@ def human(report: Report) -> str:
 
 
 def as_json(report: Report) -> str:
-    """conftest's `-o json` shape: one entry per file and namespace, results as {msg, metadata}."""
+    """`results`: conftest's `-o json` entries (one per file and namespace, results as {msg, metadata});
+    `summary`: the counts and seconds of the summary line."""
     entries: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     per_document = [ns for ns in report.rules if ns not in COMBINED_NAMESPACES]
     for doc in report.documents:

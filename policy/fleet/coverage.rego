@@ -3,13 +3,11 @@ package fleet
 
 import rego.v1
 
-scope(entry) := sprintf("%s/%s", [entry.dir, entry.namespace])
-
 pdb_entries := [entry | some entry in entries; entry.object.kind == "PodDisruptionBudget"]
 
 # PodDisruptionBudgets by city and namespace, so each workload looks only at its neighbours.
-budgets := {key: [entry | some entry in pdb_entries; scope(entry) == key] |
-	some key in {scope(entry) | some entry in pdb_entries}
+budgets := {key: [entry | some entry in pdb_entries; entry.scope == key] |
+	some key in {entry.scope | some entry in pdb_entries}
 }
 
 deny_missing_pdb contains result if {
@@ -22,7 +20,7 @@ deny_missing_pdb contains result if {
 }
 
 budgeted(entry) if {
-	some budget in object.get(budgets, scope(entry), [])
+	some budget in object.get(budgets, entry.scope, [])
 	selects(budget.object.spec.selector, entry.object.spec.template.metadata.labels)
 }
 

@@ -4,21 +4,29 @@ package fleet
 
 import rego.v1
 
-items := [item | is_array(input); some item in input; is_object(item.contents)]
-
-# Every rendered object with the directory it was rendered into: a city, or `fleet`.
+# Every rendered object with the directory it was rendered into (a city, or `fleet`), its namespace, and
+# its scope `<dir>/<namespace>`, where the objects it depends on live. Computed once: rules look up fields.
 entries := [entry |
-	some item in items
+	is_array(input)
+	some item in input
+	is_object(item.contents)
 	parts := split(item.path, "/")
-	metadata := object.get(item.contents, "metadata", {})
+	namespace := object.get(object.get(item.contents, "metadata", {}), "namespace", "default")
+	dir := parts[count(parts) - 2]
 	entry := {
 		"path": item.path,
-		"dir": parts[count(parts) - 2],
-		"namespace": object.get(metadata, "namespace", "default"),
-		"id": sprintf("%s/%s", [object.get(item.contents, "kind", "?"), object.get(metadata, "name", "?")]),
+		"dir": dir,
+		"namespace": namespace,
+		"scope": sprintf("%s/%s", [dir, namespace]),
 		"object": item.contents,
 	}
 ]
+
+# `Kind/name` of an entry, as messages name objects.
+object_id(entry) := sprintf("%v/%v", [
+	object.get(entry.object, "kind", "?"),
+	object.get(object.get(entry.object, "metadata", {}), "name", "?"),
+])
 
 city_facts := [{"dir": entry.dir, "path": entry.path, "data": entry.object.data} |
 	some entry in entries
@@ -31,7 +39,7 @@ cities := {facts.data.city | some facts in city_facts}
 topologies := [entry | some entry in entries; entry.object.kind == "ConfigMap"; entry.object.metadata.name == "fleet-topology"]
 
 # A finding about one object: conftest reports `_loc` as the file, so annotations land on it.
-at(entry, msg) := {"msg": sprintf("%s: %s", [entry.id, msg]), "_loc": {"file": entry.path, "line": 1}}
+at(entry, msg) := {"msg": sprintf("%s: %s", [object_id(entry), msg]), "_loc": {"file": entry.path, "line": 1}}
 
 selects(selector, labels) if {
 	count(selector.matchLabels) > 0

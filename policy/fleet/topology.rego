@@ -19,7 +19,7 @@ primary_databases := [entry | some entry in databases; entry.object.metadata.lab
 deny_primary_database contains msg if {
 	count(databases) > 0
 	count(primary_databases) != 1
-	names := [sprintf("%s/%s", [entry.dir, entry.id]) | some entry in primary_databases]
+	names := [sprintf("%s/%s", [entry.dir, object_id(entry)]) | some entry in primary_databases]
 	msg := sprintf("the fleet renders %v primary databases [%s]; exactly one may take writes", [count(primary_databases), concat(", ", names)])
 }
 

@@ -78,6 +78,22 @@ TIMING_KEYS = {
 # `nofailover` so that the most preferred surviving city wins, as priority does on Patroni 4.
 VERSION_KEYS = {"tags.nofailover"}
 ALLOWED = ADDRESS_KEYS | PATH_KEYS | BACKUP_TOOL_KEYS | TIMING_KEYS | VERSION_KEYS
+# etcd flags `etcd_command` rewrites: URLs (addresses and ports) and file paths.
+ETCD_SUBSTITUTED = {
+    "--initial-cluster",
+    "--listen-peer-urls",
+    "--initial-advertise-peer-urls",
+    "--listen-client-urls",
+    "--advertise-client-urls",
+    "--listen-metrics-urls",
+    "--data-dir",
+    "--trusted-ca-file",
+    "--cert-file",
+    "--key-file",
+    "--peer-trusted-ca-file",
+    "--peer-cert-file",
+    "--peer-key-file",
+}
 
 
 def free_ports(count: int) -> list[int]:
@@ -366,8 +382,9 @@ def http_json(url: str) -> Any:
         return json.loads(exc.read())
 
 
-def psql(member: Member, sql: str, *, database: str = "postgres", timeout: float = 5) -> str:
-    """Run SQL over TCP with TLS and a password, as a client in another pod would."""
+def psql(member: Member, sql: str, *, database: str = "postgres", timeout: float = 5, file: bool = False) -> str:
+    """Run SQL (or, with `file`, the SQL file at that path) over TCP with TLS and a password, as a client
+    in another pod would."""
     result = subprocess.run(
         [
             str(PG_BIN / "psql"),
@@ -385,7 +402,7 @@ def psql(member: Member, sql: str, *, database: str = "postgres", timeout: float
             "postgres",
             "-d",
             database,
-            "-c",
+            "-f" if file else "-c",
             sql,
         ],
         capture_output=True,

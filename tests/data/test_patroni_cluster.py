@@ -4,6 +4,22 @@ city on loopback (Debian's etcd-server 3.4, patroni 3.0.2, postgresql-15), confi
 The drill runs in order on one cluster (about a minute): replication lag (a), etcd quorum lost while
 every PostgreSQL member is up (c, failsafe), Jakarta lost (b), two cities lost (c), point-in-time
 restore from the archived WAL (d). Every wait is bounded; every process is killed on the way out.
+
+Production runs a newer image (Patroni 4.0, etcd 3.5, WAL-G, PostgreSQL 15 as here). What differs, and
+why the drill still proves the production configuration:
+
+* `failover_priority` (Patroni 4: the preferred city wins among equally up-to-date replicas) is not
+  known to 3.0.2, so the cities after the first successor get `nofailover` here (`VERSION_KEYS`). The
+  election, the lease and the promotion are the same code paths; only the tie-break is emulated.
+* Patroni 4 refuses `ttl` < 20; the drill leases for 8 s (`TEST_TIMING`, derived by the production
+  formula) and asserts the measured failover within that formula's bound, while test_timing.py checks
+  the production values (ttl 30) meet the RTO on paper with the same formula.
+* Patroni 3.0.2 names the leader `master`, 4 `primary`: the role callback maps both (test_label_role.py).
+  Without a Kubernetes API the callback runs and reports that it cannot label, which Patroni ignores.
+* WAL-G talks to S3; here `archive_command`, `restore_command` and the base-backup fetch are `cp` from a
+  directory (`BACKUP_TOOL_KEYS`). Recovery itself (`recovery_target_time`, timeline, promote) is
+  PostgreSQL's and Patroni's, unchanged.
+* etcd 3.4.23 (Debian) and 3.5 take the same flags and serve the same v3 API Patroni's `etcd3` uses.
 """
 
 from __future__ import annotations
@@ -27,6 +43,7 @@ from nusantara_fleet import cli
 from nusantara_fleet.model import load_fleet
 from tests.data.local_cluster import (
     ALLOWED,
+    ETCD_SUBSTITUTED,
     PASSWORDS,
     PG_BIN,
     TEST_TIMING,
@@ -48,6 +65,7 @@ from tests.data.local_cluster import (
     tail,
     wait_for,
 )
+from tests.data.rendering import render_variant, set_primary
 from tests.support import DIST, ENVS
 
 CITIES = ("jakarta", "bandung", "surabaya")
@@ -81,6 +99,10 @@ class Drill:
         statefulset = load_yaml(DIST / member.city / "StatefulSet.etcd.k8s.yaml")
         command = statefulset["spec"]["template"]["spec"]["containers"][0]["command"]
         args = etcd_command(command[1:], member, self.members, self.certs)
+        changed = {a.partition("=")[0] for a in args} ^ {a.partition("=")[0] for a in command[1:]}
+        assert not changed, f"the etcd flags differ from dist/: {changed}"
+        differing = {a.partition("=")[0] for a in set(args) - set(command[1:])}
+        assert differing <= ETCD_SUBSTITUTED, differing - ETCD_SUBSTITUTED
         member.etcd = spawn(["/usr/bin/etcd", *args], self.log(f"etcd-{member.city}"))
 
     def etcd_healthy(self, member: Member) -> bool:
@@ -260,7 +282,70 @@ def test_a_rows_reach_every_replica_within_the_rpo(drill: Drill) -> None:
         + ", ".join(f"{city} {lag * 1000:.0f} ms" for city, lag in lags.items())
         + f"; RPO {rpo} s"
     )
+    replay = psql(
+        jakarta,
+        "SELECT string_agg(application_name || ' ' || coalesce(replay_lag::text, 'idle'), ', ' "
+        "ORDER BY application_name) FROM pg_stat_replication",
+    )
+    print(f"pg_stat_replication replay_lag on jakarta: {replay}")
     assert max(lags.values()) <= rpo
+
+
+def test_recap_refreshes_the_reporting_view_on_the_primary_and_replicas_serve_it(drill: Drill) -> None:
+    """The rendered recap SQL, run twice against the leader (first refresh, then a concurrent one)."""
+    jakarta, surabaya = drill.members["jakarta"], drill.members["surabaya"]
+    sql = drill.root / "recap.sql"
+    sql.write_text(load_yaml(DIST / "jakarta" / "ConfigMap.postgres-recap.k8s.yaml")["data"]["recap.sql"])
+    psql(
+        jakarta,
+        "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL); "
+        "CREATE TABLE order_items (order_id bigint REFERENCES orders, item_id bigint NOT NULL, "
+        "quantity int NOT NULL, unit_price numeric NOT NULL); "
+        "INSERT INTO orders VALUES (1, '2026-11-27 10:00+07'), (2, '2026-11-27 23:30+07'); "
+        "INSERT INTO order_items VALUES (1, 7, 2, 1000), (2, 7, 1, 1000), (2, 8, 5, 10)",
+    )
+    psql(jakarta, str(sql), file=True)
+    psql(
+        jakarta, "INSERT INTO orders VALUES (3, '2026-11-28 01:00+07'); INSERT INTO order_items VALUES (3, 7, 4, 1000)"
+    )
+    psql(jakarta, str(sql), file=True)
+    query = "SELECT day, item_id, quantity, revenue, orders FROM report.daily_item_totals ORDER BY 1, 2"
+    expected = ["2026-11-27|7|3|3000|2", "2026-11-27|8|5|50|1", "2026-11-28|7|4|4000|1"]
+    assert psql(jakarta, query).splitlines() == expected
+    wait_for("the refreshed view on surabaya", lambda: psql(surabaya, query).splitlines() == expected, 10)
+
+
+def _run_promotion_job(drill: Drill, dist: Path, city: str) -> str:
+    """The city's rendered promotion Job: its script from the ConfigMap, its environment from the Job."""
+    job = load_yaml(dist / city / f"Job.postgres-promote-{city}.k8s.yaml")
+    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    script = drill.root / f"promote-{city}.py"
+    script.write_text(load_yaml(dist / city / "ConfigMap.patroni.k8s.yaml")["data"]["promote.py"])
+    # PATRONI_CONFIG is a path: the member's substituted config of the same city.
+    env["PATRONI_CONFIG"] = str(drill.members[city].root / "patroni.yml")
+    result = subprocess.run(
+        ["/usr/bin/python3", str(script)], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_changing_primary_runs_a_switchover_and_back(drill: Drill, tmp_path: Path) -> None:
+    """`primary: bandung` renders a promotion Job in Bandung; run for real it moves the leader there, and
+    the default render's Job (Jakarta) moves it back. Run again, a Job sees nothing to do."""
+    jakarta, bandung = drill.members["jakarta"], drill.members["bandung"]
+    assert "nothing to do" in _run_promotion_job(drill, DIST, "jakarta")
+    _, moved = render_variant(tmp_path, partial(set_primary, city="bandung"))
+    started = time.monotonic()
+    _run_promotion_job(drill, moved, "bandung")
+    wait_for("bandung to lead after the switchover", partial(drill.is_leader, bandung), 30)
+    switchover = time.monotonic() - started
+    wait_for("jakarta streaming from bandung", lambda: http_json(f"{jakarta.api}/patroni").get("role") == "replica", 30)
+    _run_promotion_job(drill, DIST, "jakarta")
+    wait_for("jakarta to lead again", partial(drill.is_leader, jakarta), 30)
+    wait_for("bandung streaming again", partial(drill.streaming, "bandung"), 30)
+    wait_for("surabaya streaming again", partial(drill.streaming, "surabaya"), 30)
+    print(f"\nprimary: bandung -> promotion Job switched the leader over in {switchover:.1f} s, and back")
 
 
 def test_c_etcd_quorum_lost_with_every_member_up_keeps_the_primary_writable(drill: Drill) -> None:
@@ -384,6 +469,11 @@ def test_d_point_in_time_restore_brings_back_rows_before_and_none_after(drill: D
     drill.start_patroni(target, config, statefulset)
     drill.extra.append(target.patroni)
     wait_for("the restored member to finish recovery and lead", lambda: drill.is_leader(target), 90)
-    batches = psql(target, "SELECT batch, count(*) FROM drill WHERE batch LIKE 'pitr-%' GROUP BY 1 ORDER BY 1")
+    # Patroni may restart PostgreSQL once right after a custom bootstrap: query until it answers.
+    batches = wait_for(
+        "the restored rows",
+        partial(psql, target, "SELECT batch, count(*) FROM drill WHERE batch LIKE 'pitr-%' GROUP BY 1 ORDER BY 1"),
+        30,
+    )
     print(f"\nrestored to {drill.restore_time}: {batches.replace(chr(10), ', ')}")
     assert batches.splitlines() == ["pitr-before|20"]

@@ -63,10 +63,10 @@ def _fleet_edit(envs: Path, path: tuple[str, ...], value: object) -> None:
         ),
         pytest.param(
             ("database", "failover", "preference"),
-            ["jakarta", "bandung"],
-            "database.failover.preference",
-            "lists jakarta, bandung; list every city exactly once (bandung, jakarta, surabaya)",
-            id="preference-misses-a-city",
+            ["jakarta", "bandung", "bandung"],
+            "database.failover.preference[2]",
+            "'bandung' is listed twice; list known cities at most once (bandung, jakarta, surabaya)",
+            id="preference-repeats-a-city",
         ),
         pytest.param(
             ("database", "failover", "dns_ttl_seconds"),

@@ -1,4 +1,5 @@
-"""The Argo CD objects validate against the upstream Argo CD API schemas (npm @kubernetes-models/argo-cd)."""
+"""The delivery custom resources validate against their upstream schemas: Argo CD's (npm
+@kubernetes-models/argo-cd) and External Secrets' (npm @kubernetes-models/external-secrets)."""
 
 from __future__ import annotations
 
@@ -11,26 +12,23 @@ import pytest
 
 from nusantara_fleet.validate import crd_schemas
 from nusantara_fleet.validate.crd_schemas import Outcome
-from tests.delivery.rendering import ARGO_GROUP, fleet_docs, render_variant, set_rollout
+from tests.delivery.rendering import ARGO_GROUP, collect_variant, fleet_docs, set_rollout
+
+GROUPS = (ARGO_GROUP, "external-secrets.io")
 
 
 def argo_objects(tmp: Path, strategy: str) -> list[dict[str, Any]]:
-    docs = fleet_docs(render_variant(tmp, partial(set_rollout, strategy=strategy)))
-    return [doc for doc in docs.values() if doc["apiVersion"].startswith(f"{ARGO_GROUP}/")]
+    docs = fleet_docs(collect_variant(tmp, partial(set_rollout, strategy=strategy)))
+    return [doc for doc in docs.values() if doc["apiVersion"].rpartition("/")[0] in GROUPS]
 
 
 @pytest.mark.parametrize("strategy", ["app-of-apps", "application-set"])
 def test_argo_cd_objects_match_the_upstream_schemas(strategy: str, tmp_path: Path) -> None:
     objects = argo_objects(tmp_path, strategy)
     kinds = sorted({doc["kind"] for doc in objects})
-    expected = (
-        ["AppProject", "Application", "ApplicationSet"]
-        if strategy == "application-set"
-        else [
-            "AppProject",
-            "Application",
-        ]
-    )
+    expected = ["AppProject", "Application", "ExternalSecret"]
+    if strategy == "application-set":
+        expected = ["AppProject", "Application", "ApplicationSet", "ExternalSecret"]
     assert kinds == expected
     assert crd_schemas.check(objects) == [Outcome()] * len(objects)
 

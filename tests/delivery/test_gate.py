@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from nusantara_fleet import naming
-from tests.delivery.rendering import city_applications, fleet_docs, render_variant, set_primary, set_rollout
+from tests.delivery.rendering import city_applications, collect_variant, fleet_docs, set_primary, set_rollout
 
 Change = Callable[[Path], None]
 # (variant id, changes to envs/, the city that must be gated)
@@ -38,7 +38,7 @@ def test_gated_city_has_no_automated_sync(
     variant: tuple[str, list[Change], str], strategy: str, tmp_path: Path
 ) -> None:
     _, changes, gated = variant
-    out = render_variant(tmp_path, *changes, partial(set_rollout, strategy=strategy))
+    out = collect_variant(tmp_path, *changes, partial(set_rollout, strategy=strategy))
     docs = fleet_docs(out)
     if strategy == "app-of-apps":
         apps = city_applications(out)
@@ -68,7 +68,7 @@ def test_gated_city_has_no_automated_sync(
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v[0] for v in VARIANTS])
 def test_only_release_managers_may_sync_the_gated_city(variant: tuple[str, list[Change], str], tmp_path: Path) -> None:
     _, changes, gated = variant
-    (role,) = _project(fleet_docs(render_variant(tmp_path, *changes)))["spec"]["roles"]
+    (role,) = _project(fleet_docs(collect_variant(tmp_path, *changes)))["spec"]["roles"]
     syncs = [p for p in role["policies"] if ", sync, " in p]
     assert syncs == [
         f"p, proj:nusantaramart:release-manager, applications, sync, nusantaramart/nusantaramart-{gated}, allow"
@@ -77,8 +77,8 @@ def test_only_release_managers_may_sync_the_gated_city(variant: tuple[str, list[
 
 
 def test_moving_the_primary_keeps_the_wave_order(tmp_path: Path) -> None:
-    before = city_applications(render_variant(tmp_path / "a"))
-    after = city_applications(render_variant(tmp_path / "b", partial(set_primary, city="bandung")))
+    before = city_applications(collect_variant(tmp_path / "a"))
+    after = city_applications(collect_variant(tmp_path / "b", partial(set_primary, city="bandung")))
     wave = "argocd.argoproj.io/sync-wave"
     assert {c: a["metadata"]["annotations"][wave] for c, a in before.items()} == {
         c: a["metadata"]["annotations"][wave] for c, a in after.items()

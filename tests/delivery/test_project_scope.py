@@ -2,37 +2,52 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
-import yaml
-
-from tests.delivery.rendering import FLEET, fleet_docs, render_variant
+from tests.delivery.rendering import FLEET, collect_variant, fleet_docs, set_rollout
 
 
 def test_every_rendered_object_fits_the_project(tmp_path: Path) -> None:
-    out = render_variant(tmp_path)
-    project = fleet_docs(out)[("AppProject", "nusantaramart")]["spec"]
+    rendered = collect_variant(tmp_path)
+    project = fleet_docs(rendered)[("AppProject", "nusantaramart")]["spec"]
     allowed = {(d["name"], d["namespace"]) for d in project["destinations"]}
     cluster_kinds = {(k["group"], k["kind"]) for k in project["clusterResourceWhitelist"]}
     checked = 0
-    for city_dir in sorted(p for p in out.iterdir() if p.is_dir() and p.name != FLEET):
-        for path in sorted(city_dir.glob("*.k8s.yaml")):
-            doc = yaml.safe_load(path.read_text())
+    for city, docs in sorted(rendered.items()):
+        if city == FLEET:
+            continue
+        for doc in docs:
+            where = f"{city}/{doc['kind']}.{doc['metadata']['name']}"
             namespace = doc["metadata"].get("namespace")
             if namespace is None:
                 group = doc["apiVersion"].rpartition("/")[0]
-                assert (group, doc["kind"]) in cluster_kinds, f"{path}: cluster-scoped kind not whitelisted"
+                assert (group, doc["kind"]) in cluster_kinds, f"{where}: cluster-scoped kind not whitelisted"
             else:
-                assert (city_dir.name, namespace) in allowed, f"{path}: namespace {namespace} not a destination"
+                assert (city, namespace) in allowed, f"{where}: namespace {namespace} not a destination"
             checked += 1
     assert checked > 0
 
 
 def test_project_allows_only_the_fleet_repository(tmp_path: Path) -> None:
-    docs = fleet_docs(render_variant(tmp_path))
+    docs = fleet_docs(collect_variant(tmp_path))
     for name in ("nusantaramart", "nusantaramart-fleet"):
         assert docs[("AppProject", name)]["spec"]["sourceRepos"] == [
             "https://github.com/nusantaramart/nusantara-fleet.git"
         ]
     root = docs[("AppProject", "nusantaramart-fleet")]["spec"]
     assert root["destinations"] == [{"name": "in-cluster", "namespace": "argocd"}]
+
+
+def test_every_application_names_its_destination_and_never_also_gives_a_server(tmp_path: Path) -> None:
+    """Argo CD rejects `name` and `server` together; sync windows and the project match on the name."""
+    for strategy in ("app-of-apps", "application-set"):
+        docs = fleet_docs(collect_variant(tmp_path / strategy, partial(set_rollout, strategy=strategy)))
+        destinations = [doc["spec"]["destination"] for (kind, _), doc in docs.items() if kind == "Application"]
+        destinations += [
+            doc["spec"]["template"]["spec"]["destination"]
+            for (kind, _), doc in docs.items()
+            if kind == "ApplicationSet"
+        ]
+        assert len(destinations) == (4 if strategy == "app-of-apps" else 2)
+        assert all("name" in d and "server" not in d for d in destinations), destinations

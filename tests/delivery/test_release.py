@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import io
 from pathlib import Path
 
 import pytest
 
 from nusantara_fleet.cli import main
-from tests.support import read_tree
+from nusantara_fleet.release import round_trip_yaml
+from tests.support import ENVS, read_tree
 
 # A city file with comments, a flow mapping and another service's state, all of which must survive.
 CITY_WITH_STATE = """\
@@ -127,3 +129,13 @@ def test_an_edit_the_fleet_rejects_writes_nothing(envs: Path, capsys: pytest.Cap
     assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "5", envs=envs) == 1
     assert "unknown key 'surprise'" in capsys.readouterr().err
     assert read_tree(envs) == before
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in ENVS.glob("*.yaml")))
+def test_every_envs_file_survives_the_editor_unchanged(name: str) -> None:
+    """Loading and dumping with the editor's settings gives back the same bytes, so edits touch only their lines."""
+    text = (ENVS / name).read_text()
+    editor = round_trip_yaml()
+    buffer = io.StringIO()
+    editor.dump(editor.load(text), buffer)
+    assert buffer.getvalue() == text

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from nusantara_fleet import naming
-from tests.delivery.rendering import city_applications, fleet_docs, render_variant, set_rollout
+from tests.delivery.rendering import city_applications, collect_variant, fleet_docs, set_rollout
 
 CITIES = ("bandung", "surabaya", "jakarta")
 
@@ -26,7 +25,7 @@ ORDERS = [list(order) for order in permutations(CITIES)]
 
 @pytest.mark.parametrize("order", ORDERS, ids=["-".join(order) for order in ORDERS])
 def test_child_application_waves_follow_the_rollout_order(order: list[str], tmp_path: Path) -> None:
-    out = render_variant(tmp_path, partial(set_rollout, order=order))
+    out = collect_variant(tmp_path, partial(set_rollout, order=order))
     apps = city_applications(out)
     waves = {city: int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) for city, app in apps.items()}
     assert sorted(waves, key=waves.__getitem__) == order
@@ -35,7 +34,7 @@ def test_child_application_waves_follow_the_rollout_order(order: list[str], tmp_
 
 @pytest.mark.parametrize("order", ORDERS, ids=["-".join(order) for order in ORDERS])
 def test_rolling_sync_steps_follow_the_rollout_order(order: list[str], tmp_path: Path) -> None:
-    out = render_variant(tmp_path, partial(set_rollout, order=order, strategy="application-set"))
+    out = collect_variant(tmp_path, partial(set_rollout, order=order, strategy="application-set"))
     appset = fleet_docs(out)[("ApplicationSet", "nusantaramart")]
     steps = appset["spec"]["strategy"]["rollingSync"]["steps"]
     selected = []
@@ -50,25 +49,23 @@ def test_rolling_sync_steps_follow_the_rollout_order(order: list[str], tmp_path:
 
 
 def test_setup_objects_sync_before_any_city(tmp_path: Path) -> None:
-    """The projects, cluster Secrets and the health check exist before the first city's wave."""
-    docs = fleet_docs(render_variant(tmp_path))
+    """The projects, cluster registrations and the health check exist before the first city's wave."""
+    docs = fleet_docs(collect_variant(tmp_path))
     first_city_wave = min(
         int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
-        for app in city_applications(render_variant(tmp_path / "again")).values()
+        for app in city_applications(collect_variant(tmp_path / "again")).values()
     )
     for (kind, name), doc in docs.items():
-        if kind in ("AppProject", "Secret") or name == "argocd-cm":
+        if kind in ("AppProject", "ExternalSecret") or name == "argocd-cm":
             assert int(doc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) < first_city_wave, name
 
 
 def test_namespaces_sync_before_the_data_layer_and_the_data_layer_before_the_apps(tmp_path: Path) -> None:
     """Within a city: namespaces, then every data-layer object, then everything else."""
-    out = render_variant(tmp_path)
-
+    rendered = collect_variant(tmp_path)
     for city in CITIES:
         waves: dict[str, set[int]] = {"namespaces": set(), "data": set(), "apps": set()}
-        for path in sorted((out / city).glob("*.k8s.yaml")):
-            doc = yaml.safe_load(path.read_text())
+        for doc in rendered[city]:
             wave = int((doc["metadata"].get("annotations") or {}).get("argocd.argoproj.io/sync-wave", "0"))
             if doc["kind"] == "Namespace":
                 waves["namespaces"].add(wave)
@@ -76,7 +73,6 @@ def test_namespaces_sync_before_the_data_layer_and_the_data_layer_before_the_app
                 waves["data"].add(wave)
             else:
                 waves["apps"].add(wave)
-        assert waves["namespaces"] and waves["apps"], city
+        assert waves["namespaces"] and waves["data"] and waves["apps"], city
         assert max(waves["namespaces"]) < min(waves["data"] | waves["apps"]), city
-        if waves["data"]:
-            assert max(waves["data"]) < min(waves["apps"]), city
+        assert max(waves["data"]) < min(waves["apps"]), city

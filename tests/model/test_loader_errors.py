@@ -191,7 +191,7 @@ def test_canary_weight_above_half_is_rejected(envs: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_fleet(envs)
     assert [str(p) for p in caught.value.problems] == [
-        "envs/bandung.yaml:8: services.order.canary.weight: Input should be less than or equal to 50 (got 60)"
+        "envs/bandung.yaml:12: services.order.canary.weight: Input should be less than or equal to 50 (got 60)"
     ]
 
 

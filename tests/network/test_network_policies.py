@@ -10,8 +10,8 @@ import pytest
 
 from nusantara_fleet.model import Fleet
 from tests.network.reach import Pod, allowed, selects
-from tests.support import DIST, iter_docs
-from tests.workloads.rendering import city_docs
+from tests.support import DIST
+from tests.workloads.rendering import all_docs, city_docs
 
 APPS, DATA = "shop", "data"
 SERVICE = "fleet.nusantaramart.co.id/service"
@@ -21,20 +21,26 @@ def _policies(out: Path, city: str) -> list[dict[str, Any]]:
     return [doc for doc in city_docs(out, city).values() if doc["kind"] == "NetworkPolicy"]
 
 
+CITY_CIDRS = {"bandung": "10.20.0.0/16", "surabaya": "10.30.0.0/16", "jakarta": "10.10.0.0/16"}
+
+
+def _host_in(cidr: str, index: int = 10) -> str:
+    return str(ipaddress.IPv4Network(cidr)[index])
+
+
 def _pod(out: Path, city: str, name: str) -> Pod:
     """A pod of the named Deployment or StatefulSet of the apps namespace, with its template's labels."""
     docs = city_docs(out, city)
     workload = docs.get(("Deployment", name)) or docs[("StatefulSet", name)]
-    return Pod(APPS, workload["spec"]["template"]["metadata"]["labels"])
+    return Pod(APPS, workload["spec"]["template"]["metadata"]["labels"], _host_in(CITY_CIDRS[city], 20))
 
 
 def _database_pod(out: Path, city: str) -> Pod:
-    """Any pod of the data namespace: the policies open the namespace, whatever the data layer runs in it."""
-    return Pod(DATA, {"app.kubernetes.io/name": "postgres"})
-
-
-def _host_in(cidr: str) -> str:
-    return str(ipaddress.IPv4Network(cidr)[10])
+    """A PostgreSQL pod of the city's data namespace, as the data layer renders it (so its policies apply too)."""
+    for (kind, _), doc in sorted(city_docs(out, city).items()):
+        if kind == "StatefulSet" and doc["metadata"]["namespace"] == DATA and "postgres" in doc["metadata"]["name"]:
+            return Pod(DATA, doc["spec"]["template"]["metadata"]["labels"], _host_in(CITY_CIDRS[city], 30))
+    return Pod(DATA, {"app.kubernetes.io/name": "postgres"}, _host_in(CITY_CIDRS[city], 30))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ def test_every_app_namespace_starts_from_deny_all(default: tuple[Path, dict[str,
 
 
 def test_no_policy_opens_the_internet() -> None:
-    for path, doc in iter_docs(DIST):
+    for path, doc in all_docs(DIST):
         if doc["kind"] != "NetworkPolicy":
             continue
         for rule in doc["spec"].get("egress", []) + doc["spec"].get("ingress", []):

@@ -107,6 +107,8 @@ def test_a_fourth_city_is_one_small_file(envs: Path, tmp_path: Path) -> None:
     (envs / "medan.yaml").write_text(
         "# yaml-language-server: $schema=schema/city.schema.json\n"
         "network:\n  pod_cidr: 10.40.0.0/16\n  service_cidr: 10.140.0.0/16\n"
+        "database:\n  object_storage: {endpoint: https://s3.medan.nusantaramart.internal, "
+        "bucket: nusantaramart-postgres-medan}\n"
     )
     fleet_yaml = envs / "fleet.yaml"
     fleet_yaml.write_text(
@@ -144,3 +146,10 @@ def test_two_objects_that_would_share_a_file_are_refused() -> None:
     Namespace(chart, fleet=fleet, city=city, name="shop", component="apps")
     with pytest.raises(ValueError, match=r"dist/jakarta/Namespace\.shop\.k8s\.yaml would be written twice"):
         Namespace(chart, fleet=fleet, city=city, name="shop", component="data")
+
+
+def test_rendering_on_two_processes_writes_the_same_bytes(fresh: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    summary = render(load_fleet(ENVS), out, jobs=2)
+    assert read_tree(out) == read_tree(fresh)
+    assert list(summary.kinds_per_chart) == ["bandung", "surabaya", "jakarta", "fleet"]

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nusantara_fleet.validate import schemas
+import pytest
+
+from nusantara_fleet.validate import core_schemas, parallel, schemas
 from nusantara_fleet.validate.documents import Document, load_documents
 from tests.support import ROOT
 from tests.validate.support import FIXTURES
@@ -57,3 +59,15 @@ def test_paths_keep_the_form_they_were_given_in(tmp_path: Path) -> None:
     (tmp_path / "jakarta" / "a.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
     [doc] = load_documents(tmp_path)
     assert (doc.path, doc.group, doc.label) == (str(tmp_path / "jakarta" / "a.yaml"), "jakarta", "Namespace/shop")
+
+
+def test_a_forked_worker_finds_what_the_inline_check_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large trees check core kinds in a forked process; the verdicts must not depend on where they ran."""
+    documents = load_documents(FIXTURES)
+    broken = Document("dist/bandung/x.yaml", 0, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}, "data": 1})
+    inline = schemas.start([*documents, broken])()
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(core_schemas, "COMPILE_MIN_DOCUMENTS", 1)
+    forked = schemas.start([*documents, broken])()
+    assert sorted(forked) == sorted(inline)
+    assert [finding.message for finding in inline] == ["ConfigMap/?: data: 1 is not of type 'object', 'null'"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ import yaml
 
 from nusantara_fleet.model import Fleet, load_fleet
 from nusantara_fleet.synth import render
-from tests.support import ENVS, edit_yaml, iter_docs
+from tests.support import ENVS, edit_yaml
 
 Docs = dict[tuple[str, str], dict[str, Any]]
 
@@ -46,8 +47,28 @@ def render_variant(tmp: Path, *edits: Callable[[Path], None]) -> tuple[Fleet, Pa
     return fleet, out
 
 
+@functools.lru_cache(maxsize=4096)
+def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    return doc
+
+
 def city_docs(out: Path, city: str) -> Docs:
-    return {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in iter_docs(out / city)}
+    """A city's rendered objects by (kind, name); parsed once per file version, so callers must not mutate them."""
+    docs = {}
+    for path in sorted((out / city).glob("*.yaml")):
+        doc = _load_cached(path)
+        docs[(doc["kind"], doc["metadata"]["name"])] = doc
+    return docs
+
+
+def all_docs(out: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every rendered object with its file, parsed once per file version (do not mutate)."""
+    return [(path, _load_cached(path)) for path in sorted(out.rglob("*.yaml"))]
+
+
+def _load_cached(path: Path) -> dict[str, Any]:
+    return _load(path, path.stat().st_mtime_ns)
 
 
 def dump(doc: dict[str, Any]) -> str:

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from nusantara_fleet.model import Fleet
-from tests.support import iter_docs
-from tests.workloads.rendering import city_docs
+from tests.workloads.rendering import all_docs, city_docs
 
 
 @pytest.fixture(params=["ingress_canary", "gateway_canary"])
@@ -25,7 +24,7 @@ def _workloads(out: Path) -> list[tuple[str, dict[str, Any]]]:
     """Deployments and StatefulSets of the apps namespace (the data layer is tested on its own)."""
     return [
         (path.parent.name, doc)
-        for path, doc in iter_docs(out)
+        for path, doc in all_docs(out)
         if doc["kind"] in {"Deployment", "StatefulSet"} and doc["metadata"]["namespace"] == APPS_NAMESPACE
     ]
 

@@ -36,12 +36,18 @@ def _write_routes(out: Path, city: str) -> list[dict[str, Any]]:
     return [route for route in routes if route["access"] == "write"]
 
 
-def _check_primary(out: Path, primary: str, pod_cidr: str) -> None:
+CIDRS = {"bandung": "10.20.0.0/16", "surabaya": "10.30.0.0/16", "jakarta": "10.10.0.0/16"}
+
+
+def _check_primary(out: Path, primary: str, *, quorum: bool = False) -> None:
+    """Every city's writers point at `primary`; their policy opens the cities that may hold the leader."""
     for city in ("bandung", "surabaya", "jakarta"):
         for service in WRITERS:
             config = _config(out, city, service)
             assert config["DB_WRITE_HOST"] == f"postgres-write.{primary}.db.nusantaramart.internal", (city, service)
-            assert config["DB_WRITE_HOSTS"] == f"{config['DB_WRITE_HOST']}:5432"
+            hosts = config["DB_WRITE_HOSTS"].split(",")
+            assert hosts[0] == f"{config['DB_WRITE_HOST']}:5432", "the primary is tried first"
+            assert len(hosts) == (3 if quorum else 1)
             assert config["PRIMARY_CITY"] == primary
             assert config["DB_READ_HOST"] == "postgres-read.data.svc.cluster.local", "reads must stay local"
             policy = city_docs(out, city)[("NetworkPolicy", service)]
@@ -51,9 +57,12 @@ def _check_primary(out: Path, primary: str, pod_cidr: str) -> None:
                 for peer in rule["to"]
                 if "ipBlock" in peer and rule["ports"] == [{"port": 5432, "protocol": "TCP"}]
             ]
-            assert blocks == ([] if city == primary else [pod_cidr]), (city, service)
+            leaders = set(CIDRS) if quorum else {primary}
+            assert sorted(blocks) == sorted(CIDRS[other] for other in leaders - {city}), (city, service)
         for service in READERS:
             assert "DB_WRITE_HOST" not in _config(out, city, service), f"{service} has no write route"
+        report_reads = _config(out, city, "report")["DB_READ_HOST"]
+        assert report_reads == "postgres-reporting.data.svc.cluster.local", "reports read the reporting members"
         routes = _write_routes(out, city)
         assert {route["service"] for route in routes} == set(WRITERS)
         assert {route["writes_to"] for route in routes} == {primary}
@@ -62,12 +71,17 @@ def _check_primary(out: Path, primary: str, pod_cidr: str) -> None:
 
 def test_writes_go_to_jakarta_by_default(tmp_path: Path) -> None:
     _, out = render_variant(tmp_path, _standby_clusters)
-    _check_primary(out, "jakarta", "10.10.0.0/16")
+    _check_primary(out, "jakarta")
 
 
 def test_changing_primary_moves_every_write_in_one_render(tmp_path: Path) -> None:
     _, out = render_variant(tmp_path, _standby_clusters, _move_primary)
-    _check_primary(out, "bandung", "10.20.0.0/16")
+    _check_primary(out, "bandung")
+
+
+def test_changing_primary_moves_every_write_in_quorum_mode_too(tmp_path: Path) -> None:
+    _, out = render_variant(tmp_path, _move_primary)
+    _check_primary(out, "bandung", quorum=True)
 
 
 def test_quorum_mode_lets_writers_follow_an_automatic_failover(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from nusantara_fleet.constructs.data.services import (
 from nusantara_fleet.constructs.data.storage_class import StorageClass
 from nusantara_fleet.constructs.manifest import RenderChart
 from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.data import MEMBER_NAME, REPORTING_NAME
 
 
 def render_city_data(chart: RenderChart, *, fleet: Fleet, city: City) -> None:
@@ -49,6 +50,7 @@ def render_city_data(chart: RenderChart, *, fleet: Fleet, city: City) -> None:
         fleet=fleet,
         city=city,
         name=here.member_set,
+        app=MEMBER_NAME,
         kind="member",
         role=here.database_role,
         replicas=here.members,
@@ -61,6 +63,7 @@ def render_city_data(chart: RenderChart, *, fleet: Fleet, city: City) -> None:
         fleet=fleet,
         city=city,
         name=here.reporting_set,
+        app=REPORTING_NAME,
         kind="reporting",
         role="reporting",
         replicas=here.reporting_members,

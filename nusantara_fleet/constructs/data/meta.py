@@ -31,11 +31,13 @@ def data_metadata(
     name: str,
     role: DatabaseRole | None = None,
     cluster: str | None = None,
+    app: str | None = None,
     namespaced: bool = True,
 ) -> dict[str, Any]:
+    """`app` names the application in the labels when the object's name carries more (the city)."""
     metadata: dict[str, Any] = {
         "annotations": object_annotations(kind=kind, layer=DATA_LAYER),
-        "labels": data_labels(fleet=fleet, city=city, name=name, role=role, cluster=cluster),
+        "labels": data_labels(fleet=fleet, city=city, name=app or name, role=role, cluster=cluster),
         "name": name,
     }
     if namespaced:

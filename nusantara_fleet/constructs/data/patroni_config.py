@@ -160,7 +160,10 @@ def _archive_mode(kind: MemberKind) -> str:
 
 def _tags(fleet: Fleet, city: City, kind: MemberKind) -> dict[str, Any]:
     if kind == "reporting":
-        return {"noloadbalance": True, "nofailover": True}
+        # Streams from the city's own member, not across the WAN from the leader (Patroni falls back
+        # to the leader while that member is down).
+        here = fleet.data.city(city.name)
+        return {"noloadbalance": True, "nofailover": True, "replicatefrom": f"{here.member_set}-0"}
     if not fleet.data.quorum or kind == "restore":
         return {}
     return {"failover_priority": fleet.data.city(city.name).failover_priority}
@@ -220,7 +223,8 @@ def patroni_config(fleet: Fleet, city: City, kind: MemberKind, restore: RestoreT
 
 
 def dump(config: dict[str, Any]) -> str:
-    return yaml.safe_dump(config, sort_keys=True, default_flow_style=False)
+    # libyaml's emitter writes the same text as PyYAML's pure-Python one, about ten times faster.
+    return yaml.dump(config, Dumper=yaml.CSafeDumper, sort_keys=True, default_flow_style=False)
 
 
 def config_checksum(data: dict[str, str]) -> str:

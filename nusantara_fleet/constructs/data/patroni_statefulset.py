@@ -77,6 +77,7 @@ class PatroniStatefulSet(Manifest):
         fleet: Fleet,
         city: City,
         name: str,
+        app: str,
         kind: MemberKind,
         role: DatabaseRole,
         replicas: int,
@@ -94,18 +95,18 @@ class PatroniStatefulSet(Manifest):
                 "apiVersion": "apps/v1",
                 "kind": "StatefulSet",
                 "metadata": data_metadata(
-                    fleet=fleet, city=city, kind="StatefulSet", name=name, role=role, cluster=cluster
+                    fleet=fleet, city=city, kind="StatefulSet", name=name, role=role, cluster=cluster, app=app
                 ),
                 "spec": {
                     "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
                     "podManagementPolicy": "Parallel",
                     "replicas": replicas,
-                    "selector": {"matchLabels": naming.selector_labels(name=name, city=city)},
+                    "selector": {"matchLabels": naming.selector_labels(name=app, city=city)},
                     "serviceName": MEMBERS_SERVICE,
                     "template": {
                         "metadata": {
                             "annotations": {CONFIG_CHECKSUM: config_checksum},
-                            "labels": data_labels(fleet=fleet, city=city, name=name, role=role, cluster=cluster),
+                            "labels": data_labels(fleet=fleet, city=city, name=app, role=role, cluster=cluster),
                         },
                         "spec": {
                             "affinity": {

@@ -10,6 +10,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.data.meta import data_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.data import MEMBER_NAME
 
 
 class MembersDisruptionBudget(Manifest):
@@ -20,10 +21,12 @@ class MembersDisruptionBudget(Manifest):
             {
                 "apiVersion": "policy/v1",
                 "kind": "PodDisruptionBudget",
-                "metadata": data_metadata(fleet=fleet, city=city, kind="PodDisruptionBudget", name=name),
+                "metadata": data_metadata(
+                    fleet=fleet, city=city, kind="PodDisruptionBudget", name=name, app=MEMBER_NAME
+                ),
                 "spec": {
                     "maxUnavailable": 1,
-                    "selector": {"matchLabels": naming.selector_labels(name=name, city=city)},
+                    "selector": {"matchLabels": naming.selector_labels(name=MEMBER_NAME, city=city)},
                     "unhealthyPodEvictionPolicy": "AlwaysAllow",
                 },
             },

@@ -37,6 +37,7 @@ def render_restore(chart: RenderChart, *, fleet: Fleet, city: City, target: Rest
         fleet=fleet,
         city=city,
         name=f"{RESTORE_NAME}-{city.name}",
+        app=RESTORE_NAME,
         kind="restore",
         role="restore",
         replicas=1,

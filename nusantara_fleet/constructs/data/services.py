@@ -17,8 +17,10 @@ from nusantara_fleet.model.data import (
     ETCD_NAME,
     FOLLOWER_LABEL_VALUE,
     LEADER_LABEL_VALUE,
+    MEMBER_NAME,
     MEMBERS_SERVICE,
     READ_SERVICE,
+    REPORTING_NAME,
     REPORTING_SERVICE,
     WRITE_SERVICE,
 )
@@ -61,8 +63,10 @@ class WriteService(Manifest):
     """The leader, if it is in this city; other cities reach it by its cross-city name."""
 
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
-        members = fleet.data.city(city.name).member_set
-        selector = {**naming.selector_labels(name=members, city=city), naming.PATRONI_ROLE_LABEL: LEADER_LABEL_VALUE}
+        selector = {
+            **naming.selector_labels(name=MEMBER_NAME, city=city),
+            naming.PATRONI_ROLE_LABEL: LEADER_LABEL_VALUE,
+        }
         db = fleet.spec.database
         ports = [("postgresql", db.postgres_port), ("patroni", db.patroni_api_port)]
         super().__init__(
@@ -84,8 +88,10 @@ class ReadService(Manifest):
     """The city's replicas that may lead (reporting members serve only the report service)."""
 
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
-        members = fleet.data.city(city.name).member_set
-        selector = {**naming.selector_labels(name=members, city=city), naming.PATRONI_ROLE_LABEL: FOLLOWER_LABEL_VALUE}
+        selector = {
+            **naming.selector_labels(name=MEMBER_NAME, city=city),
+            naming.PATRONI_ROLE_LABEL: FOLLOWER_LABEL_VALUE,
+        }
         ports = [("postgresql", fleet.spec.database.postgres_port)]
         super().__init__(
             scope,
@@ -95,8 +101,7 @@ class ReadService(Manifest):
 
 class ReportingService(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
-        reporting = fleet.data.city(city.name).reporting_set
-        selector = naming.selector_labels(name=reporting, city=city)
+        selector = naming.selector_labels(name=REPORTING_NAME, city=city)
         ports = [("postgresql", fleet.spec.database.postgres_port)]
         super().__init__(
             scope,

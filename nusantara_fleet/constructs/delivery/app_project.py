@@ -12,7 +12,8 @@ RELEASE_MANAGER = "release-manager"
 # What the root Application deploys into Argo CD's namespace, and nothing else.
 FLEET_KINDS = (
     {"group": "", "kind": "ConfigMap"},
-    {"group": "", "kind": "Secret"},
+    {"group": "", "kind": "Secret"},  # the cluster Secrets the ExternalSecrets create
+    {"group": "external-secrets.io", "kind": "ExternalSecret"},
     {"group": "argoproj.io", "kind": "AppProject"},
     {"group": "argoproj.io", "kind": "Application"},
     {"group": "argoproj.io", "kind": "ApplicationSet"},
@@ -94,7 +95,7 @@ class FleetProject(Manifest):
                 "spec": {
                     "clusterResourceWhitelist": [],
                     "description": f"Argo CD's own objects for {fleet.spec.project}: projects, Applications, "
-                    "cluster Secrets, health checks",
+                    "cluster registrations, health checks",
                     "destinations": [{"name": IN_CLUSTER, "namespace": delivery.namespace}],
                     "namespaceResourceWhitelist": list(FLEET_KINDS),
                     "sourceRepos": [delivery.repo_url],

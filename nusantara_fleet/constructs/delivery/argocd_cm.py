@@ -9,12 +9,14 @@ from importlib.resources import files
 from string import Template
 
 from nusantara_fleet import naming
+from nusantara_fleet.constructs.delivery.labels import delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
 from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_WAVE
 
 NAME = "argocd-cm"
 HEALTH_KEY = "resource.customizations.health.argoproj.io_Application"
+ARGOCD = "argocd"
 
 
 def application_health_lua() -> str:
@@ -22,13 +24,9 @@ def application_health_lua() -> str:
     return Template(text).substitute(gate_annotation=naming.GATE_ANNOTATION)
 
 
-def argocd_labels(name: str) -> dict[str, str]:
-    """Argo CD reads its ConfigMaps only when they carry `part-of: argocd`."""
-    return {
-        "app.kubernetes.io/managed-by": naming.MANAGED_BY,
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/part-of": "argocd",
-    }
+def argocd_labels(*, fleet: Fleet, name: str) -> dict[str, str]:
+    """The standard labels, except `part-of: argocd`: Argo CD reads only ConfigMaps that carry it."""
+    return {**delivery_labels(fleet=fleet, name=name), "app.kubernetes.io/part-of": ARGOCD}
 
 
 class ArgoCdConfig(Manifest):
@@ -40,7 +38,7 @@ class ArgoCdConfig(Manifest):
                 "kind": "ConfigMap",
                 "metadata": {
                     "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
-                    "labels": argocd_labels(NAME),
+                    "labels": argocd_labels(fleet=fleet, name=NAME),
                     "name": NAME,
                     "namespace": fleet.delivery.namespace,
                 },

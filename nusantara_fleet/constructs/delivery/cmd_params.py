@@ -23,7 +23,7 @@ class ArgoCdCmdParams(Manifest):
                 "kind": "ConfigMap",
                 "metadata": {
                     "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
-                    "labels": argocd_labels(NAME),
+                    "labels": argocd_labels(fleet=fleet, name=NAME),
                     "name": NAME,
                     "namespace": fleet.delivery.namespace,
                 },

@@ -1,5 +1,5 @@
 """The root Application (app of apps): syncs dist/fleet, which holds the projects, the city
-Applications or the ApplicationSet, the cluster Secrets and the health check.
+Applications or the ApplicationSet, the cluster registrations and the health check.
 
 Bootstrapped once by hand (`kubectl apply -n argocd -f dist/fleet/AppProject.<project>-fleet.k8s.yaml
 -f dist/fleet/Application.<project>-fleet.k8s.yaml`); from then on it manages itself from Git.
@@ -11,7 +11,7 @@ from nusantara_fleet.constructs.delivery.labels import delivery_labels
 from nusantara_fleet.constructs.delivery.sync_policy import sync_policy
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import IN_CLUSTER, REVISION_HISTORY, ROOT_SYNC_OPTIONS
+from nusantara_fleet.model.delivery import APP_SYNC_OPTIONS, IN_CLUSTER, REVISION_HISTORY
 
 
 class RootApplication(Manifest):
@@ -29,10 +29,6 @@ class RootApplication(Manifest):
                 },
                 "spec": {
                     "destination": {"name": IN_CLUSTER, "namespace": delivery.namespace},
-                    "ignoreDifferences": [
-                        # Cluster credentials are added to the cluster Secrets out of band: keep them.
-                        {"group": "", "jsonPointers": ["/data/config"], "kind": "Secret"},
-                    ],
                     "project": delivery.root_app,
                     "revisionHistoryLimit": REVISION_HISTORY,
                     "source": {
@@ -41,7 +37,7 @@ class RootApplication(Manifest):
                         "repoURL": delivery.repo_url,
                         "targetRevision": delivery.target_revision,
                     },
-                    "syncPolicy": sync_policy(automated=True, options=ROOT_SYNC_OPTIONS),
+                    "syncPolicy": sync_policy(automated=True, options=APP_SYNC_OPTIONS),
                 },
             },
         )

@@ -11,7 +11,6 @@ from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import Fleet
 
 NAME = "fleet-topology"
-NAMESPACE = "argocd"  # fleet-wide objects live beside Argo CD on the management cluster
 
 
 class FleetTopology(Manifest):
@@ -36,7 +35,7 @@ class FleetTopology(Manifest):
                         fleet=fleet, name=NAME, component="platform", version=naming.GENERATOR_VERSION
                     ),
                     "name": NAME,
-                    "namespace": NAMESPACE,
+                    "namespace": fleet.delivery.namespace,  # beside Argo CD on the management cluster
                 },
                 "data": {
                     "cities.json": json.dumps(cities, indent=2, sort_keys=True) + "\n",

@@ -7,7 +7,7 @@ from constructs import Construct
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.workloads import PDB_MIN_AVAILABLE
+from nusantara_fleet.model.workloads import PDB_MIN_AVAILABLE, PDB_UNHEALTHY_EVICTION
 
 
 class PodDisruptionBudget(Manifest):
@@ -25,8 +25,7 @@ class PodDisruptionBudget(Manifest):
                 "spec": {
                     "minAvailable": PDB_MIN_AVAILABLE,
                     "selector": {"matchLabels": naming.selector_labels(name=name, city=city)},
-                    # A pod that never became ready may be evicted: a bad rollout must not block a drain.
-                    "unhealthyPodEvictionPolicy": "AlwaysAllow",
+                    "unhealthyPodEvictionPolicy": PDB_UNHEALTHY_EVICTION,
                 },
             },
         )
