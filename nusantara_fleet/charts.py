@@ -15,8 +15,7 @@ from nusantara_fleet.constructs.network import render_city_network
 from nusantara_fleet.constructs.platform import render_city_platform, render_fleet_platform
 from nusantara_fleet.constructs.workloads import render_city_workloads
 from nusantara_fleet.model import City, Fleet
-
-FLEET_CHART = "fleet"
+from nusantara_fleet.model.delivery import FLEET_FOLDER
 
 
 class CityChart(RenderChart):
@@ -30,13 +29,13 @@ class CityChart(RenderChart):
 
 class FleetChart(RenderChart):
     def __init__(self, scope: Construct, *, fleet: Fleet, collect: bool = False) -> None:
-        super().__init__(scope, FLEET_CHART, collect=collect)
+        super().__init__(scope, FLEET_FOLDER, collect=collect)
         render_fleet_platform(self, fleet=fleet)
         render_fleet_delivery(self, fleet=fleet)
 
 
 def chart_ids(fleet: Fleet) -> list[str]:
-    return [*(city.name for city in fleet.cities), FLEET_CHART]
+    return [*(city.name for city in fleet.cities), FLEET_FOLDER]
 
 
 def build_app(
@@ -51,6 +50,6 @@ def build_app(
     charts: list[RenderChart] = [
         CityChart(app, fleet=fleet, city=city, collect=collect) for city in fleet.cities if city.name in wanted
     ]
-    if FLEET_CHART in wanted:
+    if FLEET_FOLDER in wanted:
         charts.append(FleetChart(app, fleet=fleet, collect=collect))
     return app, charts

@@ -77,9 +77,13 @@ def _apply_release(change: Change, args: argparse.Namespace) -> int:
     from nusantara_fleet.release import apply
 
     display = f"{args.envs}/{change.path.name}"
-    _, summary = apply(change, envs=args.envs, out=args.out)
+    summary, rendered = apply(change, envs=args.envs, out=args.out)
     print(change.summary)
     print(change.diff(display), end="")
+    for chart in rendered.charts:
+        for changed in chart.changes:
+            paths = f": {', '.join(changed.paths)}" if changed.paths else ""
+            print(f"  {args.out}/{chart.chart}: {changed.status} {changed.key}{paths}")
     print(f"re-rendered {summary.files} files into {args.out}/; commit {display} and {args.out}/ together")
     return 0
 
@@ -139,8 +143,8 @@ It is a new Patroni cluster beside the live one (scope `<scope>-restore`, Statef
 from the city's object storage (`wal-g backup-fetch`), replays archived WAL (`wal-g wal-fetch`) up
 to TIMESTAMP (`recovery_target_time`, timeline `current`) and is promoted there. It archives
 nothing, so the live cluster's backups stay untouched. Choose BACKUP as the newest base backup
-older than TIMESTAMP (`wal-g backup-list`). Apply the output with kubectl after review; copy the
-data back with pg_dump, or make it the primary with a reviewed change.
+older than TIMESTAMP (`wal-g backup-list`; LATEST is right only for a recent TIMESTAMP). Apply the
+output with kubectl after review, copy what was lost back with pg_dump, then delete it.
 """
 
 
@@ -194,8 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--out", type=Path, help="new directory for the YAML files (default: stdout)")
     restore.set_defaults(run=_restore)
     diff = sub.add_parser("diff", help="compare the rendered fleet of two git refs or directories, risks first")
-    diff.add_argument("base", metavar="BASE", nargs="?", help="git ref or directory (default: merge base with main)")
-    diff.add_argument("head", metavar="HEAD", nargs="?", help="git ref or directory (default: the working tree)")
+    diff.add_argument(
+        "base", metavar="BASE", nargs="?", help="git ref, directory or REF:PATH (default: merge base with main)"
+    )
+    diff.add_argument("head", metavar="HEAD", nargs="?", help="git ref, directory or REF:PATH (default: WORKTREE)")
     diff.add_argument("--output", "-o", choices=("text", "markdown"), default="text", help="report format")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when the rendered fleet differs")
     diff.set_defaults(run=_diff)

@@ -21,6 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from nusantara_fleet.diff.compare import FleetDiff, compare
+from nusantara_fleet.diff.objects import read_tree
 from nusantara_fleet.errors import ConfigError, Problem
 from nusantara_fleet.model import Fleet, load_fleet
 from nusantara_fleet.model.spec import IMAGE_TAG
@@ -194,15 +196,19 @@ def _flow(values: dict[str, Any]) -> CommentedMap:
     return mapping
 
 
-def apply(change: Change, *, envs: Path, out: Path) -> tuple[Fleet, Summary]:
-    """Validate the edited file with the whole fleet, render dist/, then replace the city file."""
+def apply(change: Change, *, envs: Path, out: Path) -> tuple[Summary, FleetDiff]:
+    """Validate the edited file with the whole fleet, render dist/, then replace the city file.
+
+    Returns the render summary and what the render changed in dist/, object by object.
+    """
     with tempfile.TemporaryDirectory(prefix="fleet-release-") as scratch:
         staged = Path(scratch) / envs.resolve().name
         shutil.copytree(envs, staged)
         (staged / change.path.name).write_text(change.after, encoding="utf-8")
         fleet = load_fleet(staged)
+    before = read_tree(out) if out.is_dir() else {}
     summary = render(fleet, out)
     replacement = change.path.with_name(f".{change.path.name}.new")
     replacement.write_text(change.after, encoding="utf-8")
     os.replace(replacement, change.path)
-    return fleet, summary
+    return summary, compare(before, read_tree(out), labels=("before", "after"))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nusantara_fleet.diff.compare import FleetDiff, compare, compare_trees
-from nusantara_fleet.diff.sides import WORKTREE, default_base, resolve
+from nusantara_fleet.diff.sides import WORKTREE, default_base, repo_root, resolve
 
 CODE_CHANGES = "a change of the generator itself shows against a rendered tree such as a committed dist/"
 
@@ -15,7 +15,8 @@ __all__ = ["WORKTREE", "FleetDiff", "compare", "compare_trees", "diff_sides"]
 
 
 def diff_sides(base: str | None, head: str | None, *, repo: Path) -> FleetDiff:
-    """Render both sides (from envs, or read rendered trees) and compare them."""
+    """Render both sides (from envs, or read rendered trees) and compare them; `repo` may be any folder of it."""
+    repo = repo_root(repo)
     base = base or default_base(repo)
     head = head or WORKTREE
     with tempfile.TemporaryDirectory(prefix="fleet-diff-") as scratch:

@@ -1,7 +1,8 @@
 """The two sides of `fleet diff`: git refs or directories, each rendered from its envs with this code.
 
 A side is a git ref (its `envs/` is exported with `git archive`), a directory holding `envs/` or
-`fleet.yaml`, or an already rendered tree (read as it is). A side with envs is rendered in process:
+`fleet.yaml`, an already rendered tree (read as it is), or `REF:PATH`, a folder of a ref (`main:dist` is
+what main deploys, generator changes included). A side with envs is rendered in process:
 the same constructs `fleet synth` runs, with each chart collecting its bodies instead of writing
 files (what synth would write, without a jsii round trip per object). Every side is rendered with the
 current code, so a change of the generator itself shows only against a rendered tree such as a
@@ -43,6 +44,14 @@ def _git(repo: Path, *args: str) -> bytes:
     return result.stdout
 
 
+def repo_root(start: Path) -> Path:
+    """The top of the git checkout holding `start` (where envs/ lives), or `start` outside git."""
+    found = subprocess.run(
+        ["git", "-C", str(start), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+    )
+    return Path(found.stdout.strip()) if found.returncode == 0 else start
+
+
 def default_base(repo: Path) -> str:
     """The merge base of HEAD with main: what this branch changes, not what main gained since."""
     for branch in MAIN_BRANCHES:
@@ -55,11 +64,10 @@ def default_base(repo: Path) -> str:
 
 
 def _export(repo: Path, ref: str, folder: str, into: Path) -> Path:
-    prefix = _git(repo, "rev-parse", "--show-prefix").decode().strip()
-    archive = _git(repo, "archive", "--format=tar", ref, "--", f"{prefix}{folder}")
+    archive = _git(repo, "archive", "--format=tar", ref, "--", folder)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
-    return into / prefix / folder
+    return into / folder
 
 
 def render_envs(envs: Path) -> Tree:
@@ -71,6 +79,9 @@ def render_envs(envs: Path) -> Tree:
 def resolve(spec: str, *, repo: Path, scratch: Path, label: str) -> Side:
     """A side from what the user typed: WORKTREE, a directory, or a git ref."""
     path = repo / ENVS if spec == WORKTREE else Path(spec)
+    ref, colon, folder = spec.partition(":")
+    if colon and not path.exists():
+        path = _export(repo, ref, folder, scratch / label)  # REF:PATH, e.g. main:dist (what main deploys)
     if path.is_dir():
         if (path / FLEET_FILE).is_file():
             return Side(label, render_envs(path))

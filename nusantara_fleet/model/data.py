@@ -24,6 +24,11 @@ DatabaseRole = Literal["primary", "replica", "reporting", "restore"]
 # databases are healthy before the apps that connect to them start.
 DATA_LAYER: Layer = "data"
 PATRONI_MIN_TTL = 20  # Patroni 4 rejects a smaller `ttl` (its validator's lower bound)
+# Patroni's failsafe mode, on: when etcd loses quorum but the leader still reaches every member over
+# the REST API, the cities are fine and only the DCS failed, so the leader keeps taking writes instead
+# of taking the whole fleet read-only; if any member is unreachable too (a city is gone or cut off) it
+# demotes, so a partition can never leave two writable primaries. tests/data shows both cases.
+FAILSAFE_MODE = True
 ETCD_MIN_HEARTBEAT_MS = 100  # etcd's default heartbeat; lower only adds traffic on a WAN
 ETCD_ELECTION_HEARTBEATS = 10  # etcd tuning guide: election timeout at least ten heartbeats
 MEMBER_NAME = "postgres"  # StatefulSet of the members that may lead

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Layer = Literal["namespaces", "data", "apps"]
 
 DIST_DIR = "dist"  # the folder `fleet synth` writes and Argo CD reads
-FLEET_FOLDER = "fleet"  # dist/fleet holds the fleet-wide objects (see charts.FLEET_CHART)
+FLEET_FOLDER = "fleet"  # dist/fleet holds the fleet-wide objects, so no city may take this name
 IN_CLUSTER = "in-cluster"  # Argo CD's name for the cluster it runs in (the management cluster)
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"

@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails
 
 from nusantara_fleet.errors import ConfigError, Problem
 from nusantara_fleet.model.data import check_data
+from nusantara_fleet.model.delivery import FLEET_FOLDER
 from nusantara_fleet.model.fleet import Fleet, resolve
 from nusantara_fleet.model.source import Loc, Source, format_loc, read_source
 from nusantara_fleet.model.spec import DNS_LABEL, IMAGE_TAG, CitySpec, FleetSpec
@@ -22,7 +23,7 @@ from nusantara_fleet.model.workload_checks import check_workloads, workload_warn
 
 FLEET_FILE = "fleet.yaml"
 M = TypeVar("M", bound=BaseModel)
-RESERVED_NAMES = {"fleet"}  # dist/fleet holds the fleet-wide objects
+RESERVED_NAMES = {FLEET_FOLDER}
 
 _PATTERN_HELP = {
     IMAGE_TAG: "must be a pinned release tag such as \"1.4.2\" (letters, digits, '.', '_', '-'); "

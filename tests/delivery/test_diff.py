@@ -15,7 +15,7 @@ import yaml
 from nusantara_fleet.cli import main
 from nusantara_fleet.diff import compare_trees, diff_sides
 from nusantara_fleet.diff import report as diff_report
-from tests.delivery.rendering import render_variant, set_primary
+from tests.delivery.rendering import render_variant, set_primary, set_rollout
 from tests.support import ENVS, edit_yaml
 
 Doc = dict[str, Any]
@@ -288,3 +288,36 @@ def test_collected_sides_are_exactly_what_synth_writes(tmp_path: Path) -> None:
     collected = render_envs(tmp_path / "envs")
     assert sorted(collected) == sorted(written)
     assert all(collected[key].body() == written[key].body() for key in written)
+
+
+def test_removing_the_gate_from_the_application_set_is_flagged(tmp_path: Path) -> None:
+    base = render_variant(tmp_path / "a", partial(set_rollout, strategy="application-set"))
+    head = tmp_path / "head"
+    shutil.copytree(base, head)
+
+    def ungate(appset: Doc) -> None:
+        for element in appset["spec"]["generators"][0]["list"]["elements"]:
+            element["gated"] = "false"
+
+    edit_yaml(head / "fleet" / "ApplicationSet.nusantaramart.k8s.yaml", ungate)
+    (risk,) = compare_trees(base, head).risks
+    assert (risk.subject, risk.message) == ("gate on jakarta", "manual gate removed: it now syncs automatically")
+
+
+def test_a_folder_of_a_ref_is_a_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`REF:dist` compares what a commit deploys, generator changes included."""
+    repo = tmp_path / "repo"
+    shutil.copytree(render_variant(tmp_path / "a"), repo / "dist")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "dist")
+    git(repo, "commit", "-q", "-m", "dist")
+    edit_yaml(
+        repo / "dist" / "fleet" / "Application.nusantaramart-bandung.k8s.yaml",
+        lambda app: app["spec"].update(revisionHistoryLimit=3),
+    )
+    result = diff_sides("main:dist", str(repo / "dist"), repo=repo)
+    (chart,) = result.charts
+    assert [(str(c.key), c.paths) for c in chart.changes] == [
+        ("Application argocd/nusantaramart-bandung", ("spec.revisionHistoryLimit",))
+    ]
+    assert result.notes == ()

@@ -74,8 +74,14 @@ def test_edits_keep_comments_and_other_services(envs: Path) -> None:
 
 def test_full_release_records_the_rollback_target(envs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     jakarta = (envs / "jakarta.yaml").read_text()
+    assert main(["synth", "--envs", str(envs), "--out", str(envs.parent / "dist")]) == 0
+    capsys.readouterr()
     assert fleet("release", "catalog", "1.21.0", "--city", "jakarta", envs=envs) == 0
     out = capsys.readouterr().out
+    rendered = [line.strip() for line in out.splitlines() if "/dist/" in line and ": changed " in line]
+    deployment = next(line for line in rendered if "dist/jakarta: changed Deployment shop/catalog: " in line)
+    assert deployment.endswith("spec.template.spec.containers[catalog].image"), deployment
+    assert all("dist/jakarta:" in line for line in rendered), rendered
     assert "catalog in jakarta: stable 1.20.1 -> 1.21.0 (rollback target 1.20.1)" in out
     assert '+    tag: "1.21.0"' in out
     assert changed_lines(jakarta, (envs / "jakarta.yaml").read_text()) == [

@@ -44,15 +44,20 @@ def _pod(
     fleet: Fleet,
     city: City,
     name: str,
-    account: str,
+    account: str | None,
     container: dict[str, Any],
     volumes: list[dict[str, Any]],
     uid: int,
 ) -> dict[str, Any]:
+    """A batch pod on the general pool; `account` None: it never talks to the Kubernetes API."""
     pool = city.pools["general"]
+    identity: dict[str, Any] = (
+        {"serviceAccountName": account} if account is not None else {"automountServiceAccountToken": False}
+    )
     return {
         "metadata": {"labels": data_labels(fleet=fleet, city=city, name=name)},
         "spec": {
+            **identity,
             "containers": [
                 {
                     **container,
@@ -66,7 +71,6 @@ def _pod(
             "nodeSelector": pool.node_selector,
             "restartPolicy": "Never",
             "securityContext": _pod_security(uid),
-            "serviceAccountName": account,
             "tolerations": pool.tolerations,
             "volumes": volumes,
         },
@@ -175,7 +179,7 @@ class RecapCronJob(Manifest):
                         "spec": {
                             "activeDeadlineSeconds": 600,
                             "backoffLimit": 1,
-                            "template": _pod(fleet, city, RECAP_JOB, "default", container, volumes, POSTGRES_UID),
+                            "template": _pod(fleet, city, RECAP_JOB, None, container, volumes, POSTGRES_UID),
                         }
                     },
                     "schedule": db.recap.schedule,

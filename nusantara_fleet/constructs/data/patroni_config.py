@@ -20,6 +20,7 @@ from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.data import (
     CONFIG_DIR,
+    FAILSAFE_MODE,
     FOLLOWER_LABEL_VALUE,
     LEADER_LABEL_VALUE,
     REPLICATION_USER,
@@ -88,7 +89,7 @@ def _bootstrap_dcs(fleet: Fleet, city: City, kind: MemberKind) -> dict[str, Any]
     timing = data.timing
     dcs: dict[str, Any] = {
         "check_timeline": True,
-        "failsafe_mode": True,
+        "failsafe_mode": FAILSAFE_MODE,
         "loop_wait": timing.loop_wait,
         "maximum_lag_on_failover": data.maximum_lag_on_failover,
         "postgresql": {

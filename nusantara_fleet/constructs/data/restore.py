@@ -3,7 +3,7 @@
 The recovery is a new Patroni cluster (scope `<scope>-restore`) beside the live one: a StatefulSet
 whose only member fetches a base backup from the city's object storage, replays archived WAL up to
 `recovery_target_time` and is promoted there. It never overwrites the live cluster and archives
-nothing into its prefix; what it brings back is copied out (pg_dump) or promoted by a later change.
+nothing into its prefix; what it brings back is copied out (pg_dump), then it is deleted.
 """
 
 from __future__ import annotations
