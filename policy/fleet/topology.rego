@@ -58,10 +58,10 @@ overlaps(a, b) if {
 	b[0] <= a[1]
 }
 
-deny_rollout_order contains msg if {
+deny_missing_topology contains msg if {
 	count(city_facts) > 0
 	count(topologies) == 0
-	msg := "no fleet-topology ConfigMap records the rollout order"
+	msg := "the fleet renders cities but no fleet-topology ConfigMap records their rollout order"
 }
 
 deny_rollout_order contains result if {

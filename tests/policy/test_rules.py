@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,23 @@ def test_allow_fixture_passes_every_rule(name: str) -> None:
 def test_warnings_and_failures_follow_conftest_names() -> None:
     assert RULES["warn_ingress_nginx"].severity == "warning"
     assert RULES["deny_privilege_escalation"].severity == "failure"
+
+
+def test_every_definition_of_every_rule_fires_on_its_deny_fixture() -> None:
+    """A rule with several bodies (`deny_x contains msg if {…}` twice) is proven only if each one fires."""
+    policies = Policies(POLICY)
+    policies.engine.set_enable_coverage(True)
+    for name in RULES:
+        policies.evaluate(load_documents(FIXTURES / name / "deny"))
+    report = json.loads(policies.engine.get_coverage_report_as_json())
+    covered = {(entry["path"], line) for entry in report["files"] for line in entry["covered"]}
+    heads = [
+        (module["source"]["file"], rule["Spec"]["head"]["Set"]["span"]["line"], name)
+        for module in json.loads(policies.engine.get_ast_as_json())
+        for rule in module["ast"]["rules"]
+        if "Set" in rule.get("Spec", {}).get("head", {})
+        and (name := rule["Spec"]["head"]["Set"]["refr"].get("Var", {}).get("value")) in RULES
+    ]
+    assert len(heads) > len(RULES)  # some rules have several definitions
+    silent = [f"{file}:{line} ({name})" for file, line, name in heads if (file, line) not in covered]
+    assert not silent, f"definitions no deny fixture makes fire: {silent}"

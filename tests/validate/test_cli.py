@@ -25,14 +25,14 @@ def test_a_clean_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_failure_exits_1_and_names_file_rule_and_object(capsys: pytest.CaptureFixture[str]) -> None:
-    tree = fixture_dir("deny_privilege_escalation", "deny")
+    tree = fixture_dir("deny_host_path", "deny")
     code, out, _ = run(capsys, str(tree))
     assert code == 1
     assert out.splitlines()[:3] == [
         "bandung",
         f"  {tree}/bandung/Pod.web.yaml",
-        "    FAIL main.deny_privilege_escalation: Pod/web: container web may escalate privileges; "
-        "set securityContext.allowPrivilegeEscalation: false",
+        "    FAIL main.deny_host_path: Pod/web: volume logs mounts the node's filesystem (hostPath /var/log); "
+        "use a PVC or emptyDir",
     ]
 
 
