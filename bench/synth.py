@@ -34,11 +34,11 @@ def floor_seconds(rendered: Path, scratch: Path) -> tuple[float, int]:
     return time.perf_counter() - started, len(docs)
 
 
-def measure(label: str, envs: Path, work: Path) -> None:
+def measure(label: str, envs: Path, work: Path, jobs: list[str] | None = None) -> None:
     out = work / f"{label}-dist"
     started = time.perf_counter()
     subprocess.run(
-        [*FLEET, "synth", "--envs", str(envs), "--out", str(out)],
+        [*FLEET, "synth", "--envs", str(envs), "--out", str(out), *(jobs or [])],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -46,7 +46,7 @@ def measure(label: str, envs: Path, work: Path) -> None:
     wall = time.perf_counter() - started
     floor, objects = floor_seconds(out, work / f"{label}-floor")
     print(
-        f"{label:>14}: {objects:6d} objects  synth {wall:6.2f} s end to end  "
+        f"{label:>15}: {objects:6d} objects  synth {wall:6.2f} s end to end  "
         f"{objects / wall:7.0f} objects/s  floor (PyYAML C dumper) {floor:5.2f} s  "
         f"ratio {wall / floor:5.1f}x"
     )
@@ -56,7 +56,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         measure("default fleet", DEFAULT_ENVS, work)
-        measure("30 x 40 fleet", write_envs(work / "envs-30x40", cities=30, services=40), work)
+        big = write_envs(work / "envs-30x40", cities=30, services=40)
+        measure("30 x 40 fleet", big, work)
+        measure("same, 1 process", big, work, ["--jobs", "1"])
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class Drill:
         self.rendered: dict[str, dict[str, Any]] = {}
         self.restore_time = ""
         self.base_backup = root / "base"
-        self.extra: list[Any] = []
+        self.extra: list[Member] = []  # members outside the three cities (the restore)
         self.acked: list[tuple[int, float]] = []  # (id, wall time the commit was acknowledged)
 
     def write(self, member: Member, batch: str, timeout: float = 5) -> int:
@@ -103,6 +103,7 @@ class Drill:
         assert not changed, f"the etcd flags differ from dist/: {changed}"
         differing = {a.partition("=")[0] for a in set(args) - set(command[1:])}
         assert differing <= ETCD_SUBSTITUTED, differing - ETCD_SUBSTITUTED
+        kill(member.etcd)  # a (re)start never leaves an earlier process behind
         member.etcd = spawn(["/usr/bin/etcd", *args], self.log(f"etcd-{member.city}"))
 
     def etcd_healthy(self, member: Member) -> bool:
@@ -160,8 +161,10 @@ class Drill:
             kill(member.patroni)
             kill_postmaster(member)
             kill(member.etcd)
-        for process in self.extra:
-            kill(process)
+        for member in self.extra:
+            # Patroni runs the postmaster in a session of its own: it outlives a killed Patroni.
+            kill(member.patroni)
+            kill_postmaster(member)
 
     def diagnostics(self) -> str:
         return "\n".join(f"--- {log.name}\n{tail(log)}" for log in sorted(self.root.glob("*.log")))
@@ -466,8 +469,8 @@ def test_d_point_in_time_restore_brings_back_rows_before_and_none_after(drill: D
     target.root.mkdir()
     target.archive.mkdir()
     config = drill.config_for(target, rendered, base_backup=drill.base_backup, restore_archive=jakarta.archive)
+    drill.extra.append(target)
     drill.start_patroni(target, config, statefulset)
-    drill.extra.append(target.patroni)
     wait_for("the restored member to finish recovery and lead", lambda: drill.is_leader(target), 90)
     # Patroni may restart PostgreSQL once right after a custom bootstrap: query until it answers.
     batches = wait_for(
