@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,3 +30,21 @@ def read_tree(root: Path) -> dict[str, bytes]:
 def iter_docs(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     for path in sorted(root.rglob("*.yaml")):
         yield path, yaml.safe_load(path.read_text())
+
+
+def assert_snapshot(golden: Path, rendered: str) -> None:
+    """Compare with a golden file; `make snapshots` (UPDATE_SNAPSHOTS=1) rewrites it instead."""
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(rendered)
+    expected = golden.read_text() if golden.exists() else ""
+    if rendered != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                rendered.splitlines(keepends=True),
+                fromfile=str(golden.relative_to(ROOT)),
+                tofile="rendered",
+            )
+        )
+        pytest.fail(f"{golden.relative_to(ROOT)} differs from the render; review, then run `make snapshots`:\n{diff}")

@@ -43,9 +43,17 @@ KIND_SYNC_OPTIONS: dict[str, str] = {
     "PersistentVolumeClaim": "Prune=false,Delete=false",  # kept when pruned or when the Application goes
     "Namespace": "Prune=confirm,Delete=confirm",  # deleting a namespace deletes everything in it: ask a human
 }
-# Options of every city Application: prune only after the new objects are healthy, and apply
-# server-side so fields other controllers own (HPA replicas, injected sidecars) are left alone.
-APP_SYNC_OPTIONS = ("PruneLast=true", "ServerSideApply=true", "FailOnSharedResource=true")
+# Options of every city Application: prune only after the new objects are healthy, apply server-side,
+# and keep out of sync (and out of self-heal) only the differences listed in CITY_IGNORE_DIFFERENCES.
+APP_SYNC_OPTIONS = (
+    "PruneLast=true",
+    "ServerSideApply=true",
+    "FailOnSharedResource=true",
+    "RespectIgnoreDifferences=true",
+)
+# The HorizontalPodAutoscaler owns a Deployment's replica count once it exists: the rendered `replicas`
+# only sets the starting size, and self-heal must not scale a busy city back down to it.
+CITY_IGNORE_DIFFERENCES = ({"group": "apps", "jsonPointers": ["/spec/replicas"], "kind": "Deployment"},)
 # A child Application is pruned only with a human's approval: dropping a city from envs/ by mistake
 # must not delete that city's workloads.
 CHILD_APP_SYNC_OPTIONS = "Prune=confirm,Delete=confirm"

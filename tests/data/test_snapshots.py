@@ -6,8 +6,6 @@ rewrites them. The label_role.py script inside the ConfigMap is covered by its o
 
 from __future__ import annotations
 
-import difflib
-import os
 from functools import partial
 from pathlib import Path
 
@@ -15,28 +13,11 @@ import pytest
 
 from nusantara_fleet import cli
 from tests.data.rendering import data_docs, render_variant, set_mode
-from tests.support import ENVS
+from tests.support import ENVS, assert_snapshot
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 # The kinds whose shape matters most; the rest are checked by schema and policy over dist/.
 KINDS = {"StatefulSet", "CronJob", "Job", "Role", "StorageClass"}
-
-
-def _check(golden: Path, rendered: str) -> None:
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(rendered)
-    expected = golden.read_text() if golden.exists() else ""
-    if rendered != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                rendered.splitlines(keepends=True),
-                fromfile=str(golden.relative_to(SNAPSHOTS.parent.parent.parent)),
-                tofile="rendered",
-            )
-        )
-        pytest.fail(f"{golden.name} differs from the render; review, then run `make snapshots`:\n{diff}")
 
 
 @pytest.mark.parametrize(("mode", "city"), [("quorum", "jakarta"), ("standby-clusters", "bandung")])
@@ -47,15 +28,17 @@ def test_snapshot_of_a_citys_data_layer(tmp_path: Path, mode: str, city: str) ->
         for path, doc in sorted(data_docs(out).items())
         if path.parts[0] == city and doc["kind"] in KINDS and doc["metadata"]["name"] != "patroni"
     ]
-    _check(SNAPSHOTS / f"{mode}-{city}.yaml", "---\n".join(parts))
+    assert_snapshot(SNAPSHOTS / f"{mode}-{city}.yaml", "---\n".join(parts))
 
 
 @pytest.mark.parametrize("mode", ["quorum", "standby-clusters"])
 def test_snapshot_of_the_patroni_config(tmp_path: Path, mode: str) -> None:
     _, out = render_variant(tmp_path, partial(set_mode, mode=mode))
-    _check(SNAPSHOTS / f"{mode}-patroni-bandung.yaml", (out / "bandung" / "ConfigMap.patroni.k8s.yaml").read_text())
+    assert_snapshot(
+        SNAPSHOTS / f"{mode}-patroni-bandung.yaml", (out / "bandung" / "ConfigMap.patroni.k8s.yaml").read_text()
+    )
 
 
 def test_snapshot_of_a_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["restore", "--envs", str(ENVS), "--city", "surabaya", "--to", "2026-11-27T09:30:00+07:00"]) == 0
-    _check(SNAPSHOTS / "restore-surabaya.yaml", capsys.readouterr().out)
+    assert_snapshot(SNAPSHOTS / "restore-surabaya.yaml", capsys.readouterr().out)

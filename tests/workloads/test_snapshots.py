@@ -6,14 +6,13 @@ under snapshots/ is the rendered YAML itself; `make snapshots` (UPDATE_SNAPSHOTS
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import pytest
 
+from tests.support import assert_snapshot
 from tests.workloads.rendering import SNAPSHOT_CITY, add_canaries, render_variant, set_edge
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
@@ -43,20 +42,7 @@ def service_objects(out: Path) -> str:
 def test_snapshot_of_one_service(variant: str, tmp_path: Path) -> None:
     _, out = render_variant(tmp_path, *VARIANTS[variant])
     rendered = service_objects(out)
-    golden = SNAPSHOTS / f"{SERVICE}-{variant}.yaml"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        golden.write_text(rendered)
-    expected = golden.read_text() if golden.exists() else ""
-    if rendered != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                rendered.splitlines(keepends=True),
-                fromfile=str(golden.relative_to(SNAPSHOTS.parent.parent.parent)),
-                tofile="rendered",
-            )
-        )
-        pytest.fail(f"{golden.name} differs from the render; review, then run `make snapshots`:\n{diff}")
+    assert_snapshot(SNAPSHOTS / f"{SERVICE}-{variant}.yaml", rendered)
 
 
 def test_canary_and_gateway_api_renders_are_byte_identical_twice(tmp_path: Path) -> None:

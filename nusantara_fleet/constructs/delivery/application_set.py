@@ -15,7 +15,14 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.delivery.labels import delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import APP_SYNC_OPTIONS, MANIFEST_PATHS, RETRY, REVISION_HISTORY, SYNC_WAVE
+from nusantara_fleet.model.delivery import (
+    APP_SYNC_OPTIONS,
+    CITY_IGNORE_DIFFERENCES,
+    MANIFEST_PATHS,
+    RETRY,
+    REVISION_HISTORY,
+    SYNC_WAVE,
+)
 
 # Values the generator hands the template; RollingSync steps select Applications by the city label.
 CITY = "{{.city}}"
@@ -89,6 +96,7 @@ class CityApplicationSet(Manifest):
                         },
                         "spec": {
                             "destination": {"name": CITY},
+                            "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                             "project": delivery.project,
                             "revisionHistoryLimit": REVISION_HISTORY,
                             "source": {

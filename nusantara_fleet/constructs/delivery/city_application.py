@@ -14,6 +14,7 @@ from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.delivery import (
     APP_SYNC_OPTIONS,
     CHILD_APP_SYNC_OPTIONS,
+    CITY_IGNORE_DIFFERENCES,
     MANIFEST_PATHS,
     RESOURCES_FINALIZER,
     REVISION_HISTORY,
@@ -46,6 +47,7 @@ class CityApplication(Manifest):
                 },
                 "spec": {
                     "destination": {"name": city.name},
+                    "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                     "project": delivery.project,
                     "revisionHistoryLimit": REVISION_HISTORY,
                     "source": {
