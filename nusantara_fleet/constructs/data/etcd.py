@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.data.meta import data_labels, data_metadata
+from nusantara_fleet.constructs.data.storage_class import claim_template
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.data import ETCD_CLAIM, ETCD_NAME, NONROOT_UID, TLS_DIR, TLS_SECRET
@@ -110,18 +111,7 @@ class EtcdStatefulSet(Manifest):
                         },
                     },
                     "updateStrategy": {"type": "RollingUpdate"},
-                    "volumeClaimTemplates": [
-                        {
-                            "apiVersion": "v1",
-                            "kind": "PersistentVolumeClaim",
-                            "metadata": {"name": ETCD_CLAIM},
-                            "spec": {
-                                "accessModes": ["ReadWriteOnce"],
-                                "resources": {"requests": {"storage": db.storage.etcd_size}},
-                                "storageClassName": db.storage.class_name,
-                            },
-                        }
-                    ],
+                    "volumeClaimTemplates": [claim_template(ETCD_CLAIM, db.storage.etcd_size, db.storage.class_name)],
                 },
             },
         )

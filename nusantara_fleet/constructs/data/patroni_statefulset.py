@@ -11,6 +11,7 @@ from typing import Any
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.data.meta import data_labels, data_metadata
 from nusantara_fleet.constructs.data.patroni_config import CALLBACK_KEY, CONFIG_KEYS, MemberKind
+from nusantara_fleet.constructs.data.storage_class import claim_template
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.data import (
@@ -186,16 +187,7 @@ class PatroniStatefulSet(Manifest):
                     },
                     "updateStrategy": {"type": "RollingUpdate"},
                     "volumeClaimTemplates": [
-                        {
-                            "apiVersion": "v1",
-                            "kind": "PersistentVolumeClaim",
-                            "metadata": {"name": PGDATA_CLAIM},
-                            "spec": {
-                                "accessModes": ["ReadWriteOnce"],
-                                "resources": {"requests": {"storage": database.storage.size}},
-                                "storageClassName": database.storage.class_name,
-                            },
-                        }
+                        claim_template(PGDATA_CLAIM, database.storage.size, database.storage.class_name)
                     ],
                 },
             },

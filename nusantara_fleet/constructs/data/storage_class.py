@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nusantara_fleet.constructs.data.meta import data_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
@@ -27,3 +29,17 @@ class StorageClass(Manifest):
                 "volumeBindingMode": "WaitForFirstConsumer",
             },
         )
+
+
+def claim_template(name: str, size: str, storage_class: str) -> dict[str, Any]:
+    """A StatefulSet's volumeClaimTemplate on the retained storage class."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": size}},
+            "storageClassName": storage_class,
+        },
+    }

@@ -3,10 +3,10 @@ one for the root Application, which alone may write Argo CD's own objects on the
 
 from __future__ import annotations
 
-from nusantara_fleet.constructs.delivery.labels import delivery_labels
+from nusantara_fleet.constructs.delivery.labels import delivery_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import CITY_CLUSTER_KINDS, FLEET_SETUP_WAVE, IN_CLUSTER, SYNC_WAVE
+from nusantara_fleet.model.delivery import CITY_CLUSTER_KINDS, IN_CLUSTER
 
 RELEASE_MANAGER = "release-manager"
 # What the root Application deploys into Argo CD's namespace, and nothing else.
@@ -32,12 +32,9 @@ class CitiesProject(Manifest):
             {
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "AppProject",
-                "metadata": {
-                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
-                    "labels": delivery_labels(fleet=fleet, name=delivery.project),
-                    "name": delivery.project,
-                    "namespace": delivery.namespace,
-                },
+                "metadata": setup_metadata(
+                    fleet=fleet, name=delivery.project, labels=delivery_labels(fleet=fleet, name=delivery.project)
+                ),
                 "spec": {
                     "clusterResourceWhitelist": list(CITY_CLUSTER_KINDS),
                     "description": f"The {len(fleet.cities)} cities of {fleet.spec.project}; "
@@ -86,12 +83,9 @@ class FleetProject(Manifest):
             {
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "AppProject",
-                "metadata": {
-                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
-                    "labels": delivery_labels(fleet=fleet, name=delivery.root_app),
-                    "name": delivery.root_app,
-                    "namespace": delivery.namespace,
-                },
+                "metadata": setup_metadata(
+                    fleet=fleet, name=delivery.root_app, labels=delivery_labels(fleet=fleet, name=delivery.root_app)
+                ),
                 "spec": {
                     "clusterResourceWhitelist": [],
                     "description": f"Argo CD's own objects for {fleet.spec.project}: projects, Applications, "

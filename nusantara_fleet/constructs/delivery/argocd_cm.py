@@ -9,10 +9,9 @@ from importlib.resources import files
 from string import Template
 
 from nusantara_fleet import naming
-from nusantara_fleet.constructs.delivery.labels import delivery_labels
+from nusantara_fleet.constructs.delivery.labels import delivery_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_WAVE
 
 NAME = "argocd-cm"
 HEALTH_KEY = "resource.customizations.health.argoproj.io_Application"
@@ -36,12 +35,7 @@ class ArgoCdConfig(Manifest):
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {
-                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
-                    "labels": argocd_labels(fleet=fleet, name=NAME),
-                    "name": NAME,
-                    "namespace": fleet.delivery.namespace,
-                },
+                "metadata": setup_metadata(fleet=fleet, name=NAME, labels=argocd_labels(fleet=fleet, name=NAME)),
                 "data": {HEALTH_KEY: application_health_lua()},
             },
         )

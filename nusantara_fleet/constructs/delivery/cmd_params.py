@@ -7,9 +7,9 @@ The applicationset-controller reads these at start: restart it once after the fi
 from __future__ import annotations
 
 from nusantara_fleet.constructs.delivery.argocd_cm import argocd_labels
+from nusantara_fleet.constructs.delivery.labels import setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_WAVE
 
 NAME = "argocd-cmd-params-cm"
 
@@ -21,12 +21,7 @@ class ArgoCdCmdParams(Manifest):
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {
-                    "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
-                    "labels": argocd_labels(fleet=fleet, name=NAME),
-                    "name": NAME,
-                    "namespace": fleet.delivery.namespace,
-                },
+                "metadata": setup_metadata(fleet=fleet, name=NAME, labels=argocd_labels(fleet=fleet, name=NAME)),
                 "data": {
                     "applicationsetcontroller.enable.policy.override": "true",
                     "applicationsetcontroller.enable.progressive.syncs": "true",

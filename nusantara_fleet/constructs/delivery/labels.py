@@ -1,9 +1,10 @@
-"""Labels of the Argo CD objects: the fleet's standard labels, plus the city for per-city objects."""
+"""Labels and metadata of the Argo CD objects: the fleet's standard labels, plus the city for per-city objects."""
 
 from __future__ import annotations
 
 from nusantara_fleet import naming
 from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_WAVE
 
 COMPONENT = "delivery"
 
@@ -17,3 +18,13 @@ def delivery_labels(*, fleet: Fleet, name: str, city: City | None = None) -> dic
             naming.ROLLOUT_STEP_LABEL: str(city.wave),
         }
     return labels
+
+
+def setup_metadata(*, fleet: Fleet, name: str, labels: dict[str, str]) -> dict[str, object]:
+    """Metadata of the objects Argo CD needs before any city syncs (projects, its own config)."""
+    return {
+        "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+        "labels": labels,
+        "name": name,
+        "namespace": fleet.delivery.namespace,
+    }
