@@ -54,6 +54,19 @@ PGDATA_MOUNT = "/home/postgres/pgdata"  # the data volume; PGDATA is a directory
 SOCKET_DIR = "/var/run/postgresql"  # PostgreSQL's socket; an emptyDir under a read-only root
 POSTGRES_UID = 999  # the `postgres` user of the Debian PostgreSQL packages the image is built from
 NONROOT_UID = 65532  # the distroless `nonroot` user the etcd and kubectl images run as
+# Every member of the fleet may stream from the leader at once (one sender and one slot each; in
+# standby-clusters mode one permanent slot per standby city), plus these for base backups and a member
+# being rebuilt; never below PostgreSQL's own default of 10.
+REPLICATION_HEADROOM = 2
+POSTGRES_DEFAULT_REPLICATION_LIMIT = 10
+# Patroni's documented probe timings: /liveness fails only when the HA loop stalls for a whole ttl.
+PATRONI_PROBE_TIMING = {"failureThreshold": 3, "initialDelaySeconds": 3, "periodSeconds": 10, "timeoutSeconds": 5}
+ETCD_METRICS_PORT = 2381  # plain-HTTP /health for the probes; the client port demands a client certificate
+ETCD_PROBE_TIMING = {"failureThreshold": 3, "periodSeconds": 10, "timeoutSeconds": 5}
+ETCD_LIVENESS_DELAY_SECONDS = 10  # a member joining the quorum answers /health only after its first election
+BACKUP_START_DEADLINE_SECONDS = 3600  # a base backup that cannot start within the hour waits for the next run
+RECAP_DEADLINE_SECONDS = 600  # the recap refreshes precomputed views; ten minutes means something is stuck
+JOB_HISTORY = 3  # finished Jobs kept per CronJob, enough to read the last failures
 WALG_COMPRESSION = "zstd"  # WAL-G's best ratio per CPU; forced half-empty segments shrink to almost nothing
 CREDENTIALS_SECRET = "postgres-credentials"  # superuser, replication and app passwords
 OBJECT_STORAGE_SECRET = "postgres-object-storage"  # this city's S3 access key
@@ -266,6 +279,12 @@ class DataLayer:
     @property
     def bin_dir(self) -> str:
         return f"/usr/lib/postgresql/{self.spec.postgres_major}/bin"
+
+    @property
+    def replication_limit(self) -> int:
+        """`max_wal_senders` and `max_replication_slots` on every member (a standby needs at least its primary's)."""
+        members = sum(city.members + city.reporting_members for city in self.cities)
+        return max(POSTGRES_DEFAULT_REPLICATION_LIMIT, members + len(self.cities) + REPLICATION_HEADROOM)
 
     @property
     def max_slot_wal_keep_size(self) -> str:

@@ -11,10 +11,18 @@ from nusantara_fleet.constructs.data.meta import data_labels, data_metadata
 from nusantara_fleet.constructs.data.storage_class import claim_template
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.data import ETCD_CLAIM, ETCD_NAME, NONROOT_UID, TLS_DIR, TLS_SECRET
+from nusantara_fleet.model.data import (
+    ETCD_CLAIM,
+    ETCD_LIVENESS_DELAY_SECONDS,
+    ETCD_METRICS_PORT,
+    ETCD_NAME,
+    ETCD_PROBE_TIMING,
+    NONROOT_UID,
+    TLS_DIR,
+    TLS_SECRET,
+)
 
 DATA_DIR = "/var/lib/etcd"
-METRICS_PORT = 2381  # plain-HTTP /health for the probes; the client port demands a client certificate
 
 
 def etcd_args(fleet: Fleet, city: City) -> list[str]:
@@ -26,7 +34,7 @@ def etcd_args(fleet: Fleet, city: City) -> list[str]:
         f"--data-dir={DATA_DIR}/data",
         f"--listen-peer-urls=https://0.0.0.0:{db.etcd_peer_port}",
         f"--listen-client-urls=https://0.0.0.0:{db.etcd_client_port}",
-        f"--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}",
+        f"--listen-metrics-urls=http://0.0.0.0:{ETCD_METRICS_PORT}",
         f"--advertise-client-urls=https://{me}:{db.etcd_client_port}",
         f"--initial-advertise-peer-urls=https://{me}:{db.etcd_peer_port}",
         "--initial-cluster=" + ",".join(f"{name}={url}" for name, url in data.etcd_members),
@@ -51,12 +59,7 @@ class EtcdStatefulSet(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
         db = fleet.spec.database
         pool = city.pools["database"]
-        probe = {
-            "failureThreshold": 3,
-            "httpGet": {"path": "/health", "port": METRICS_PORT, "scheme": "HTTP"},
-            "periodSeconds": 10,
-            "timeoutSeconds": 5,
-        }
+        probe = {**ETCD_PROBE_TIMING, "httpGet": {"path": "/health", "port": ETCD_METRICS_PORT, "scheme": "HTTP"}}
         super().__init__(
             scope,
             {
@@ -77,12 +80,12 @@ class EtcdStatefulSet(Manifest):
                                     "command": ["etcd", *etcd_args(fleet, city)],
                                     "image": fleet.data.etcd_image,
                                     "imagePullPolicy": "IfNotPresent",
-                                    "livenessProbe": {**probe, "initialDelaySeconds": 10},
+                                    "livenessProbe": {**probe, "initialDelaySeconds": ETCD_LIVENESS_DELAY_SECONDS},
                                     "name": "etcd",
                                     "ports": [
                                         {"containerPort": db.etcd_client_port, "name": "client"},
                                         {"containerPort": db.etcd_peer_port, "name": "peer"},
-                                        {"containerPort": METRICS_PORT, "name": "metrics"},
+                                        {"containerPort": ETCD_METRICS_PORT, "name": "metrics"},
                                     ],
                                     "readinessProbe": probe,
                                     "resources": fleet.spec.resource_classes.light.model_dump(),

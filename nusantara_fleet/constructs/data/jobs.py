@@ -13,11 +13,14 @@ from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.data import (
     APP_USER,
     BACKUP_JOB,
+    BACKUP_START_DEADLINE_SECONDS,
     CONFIG_DIR,
     CREDENTIALS_SECRET,
+    JOB_HISTORY,
     NONROOT_UID,
     POSTGRES_UID,
     PROMOTE_JOB,
+    RECAP_DEADLINE_SECONDS,
     RECAP_JOB,
     TLS_DIR,
     TLS_SECRET,
@@ -107,7 +110,7 @@ class BackupCronJob(Manifest):
                 "metadata": data_metadata(fleet=fleet, city=city, kind="CronJob", name=BACKUP_JOB),
                 "spec": {
                     "concurrencyPolicy": "Forbid",
-                    "failedJobsHistoryLimit": 3,
+                    "failedJobsHistoryLimit": JOB_HISTORY,
                     "jobTemplate": {
                         "spec": {
                             "backoffLimit": 2,
@@ -115,8 +118,8 @@ class BackupCronJob(Manifest):
                         }
                     },
                     "schedule": backup.schedule,
-                    "startingDeadlineSeconds": 3600,
-                    "successfulJobsHistoryLimit": 3,
+                    "startingDeadlineSeconds": BACKUP_START_DEADLINE_SECONDS,
+                    "successfulJobsHistoryLimit": JOB_HISTORY,
                     "timeZone": backup.time_zone,
                 },
             },
@@ -174,16 +177,16 @@ class RecapCronJob(Manifest):
                 "metadata": data_metadata(fleet=fleet, city=city, kind="CronJob", name=RECAP_JOB),
                 "spec": {
                     "concurrencyPolicy": "Forbid",
-                    "failedJobsHistoryLimit": 3,
+                    "failedJobsHistoryLimit": JOB_HISTORY,
                     "jobTemplate": {
                         "spec": {
-                            "activeDeadlineSeconds": 600,
+                            "activeDeadlineSeconds": RECAP_DEADLINE_SECONDS,
                             "backoffLimit": 1,
                             "template": _pod(fleet, city, RECAP_JOB, None, container, volumes, POSTGRES_UID),
                         }
                     },
                     "schedule": db.recap.schedule,
-                    "successfulJobsHistoryLimit": 3,
+                    "successfulJobsHistoryLimit": JOB_HISTORY,
                     "timeZone": db.backup.time_zone,
                 },
             },

@@ -96,9 +96,9 @@ def _bootstrap_dcs(fleet: Fleet, city: City, kind: MemberKind) -> dict[str, Any]
             "parameters": {
                 "archive_timeout": data.archive_timeout,
                 "hot_standby": "on",
-                "max_replication_slots": 10,
+                "max_replication_slots": data.replication_limit,
                 "max_slot_wal_keep_size": data.max_slot_wal_keep_size,
-                "max_wal_senders": 10,
+                "max_wal_senders": data.replication_limit,
                 "wal_level": "replica",
                 "wal_log_hints": "on",
             },

@@ -19,6 +19,7 @@ from nusantara_fleet.model.data import (
     CREDENTIALS_SECRET,
     MEMBERS_SERVICE,
     OBJECT_STORAGE_SECRET,
+    PATRONI_PROBE_TIMING,
     PGDATA_CLAIM,
     PGDATA_MOUNT,
     POSTGRES_UID,
@@ -60,14 +61,7 @@ def _env(fleet: Fleet, city: City) -> list[dict[str, Any]]:
 
 
 def _probe(path: str) -> dict[str, Any]:
-    # Patroni's documented probe timings; /liveness fails only when the HA loop stalls for a ttl.
-    return {
-        "failureThreshold": 3,
-        "httpGet": {"path": path, "port": "patroni", "scheme": "HTTP"},
-        "initialDelaySeconds": 3,
-        "periodSeconds": 10,
-        "timeoutSeconds": 5,
-    }
+    return {**PATRONI_PROBE_TIMING, "httpGet": {"path": path, "port": "patroni", "scheme": "HTTP"}}
 
 
 class PatroniStatefulSet(Manifest):
