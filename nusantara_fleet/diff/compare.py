@@ -11,7 +11,7 @@ import yaml
 
 from nusantara_fleet.diff.fields import changed_paths
 from nusantara_fleet.diff.objects import ObjectKey, Tree, key_of, read_tree
-from nusantara_fleet.diff.risks import Risk, Topology, fleet_risks, object_risks, topology
+from nusantara_fleet.diff.risks import Risk, Topology, fleet_risks, object_risks, together_risks, topology
 from nusantara_fleet.model.delivery import FLEET_FOLDER
 
 Status = Literal["added", "removed", "changed"]
@@ -103,6 +103,7 @@ def compare(old_files: Tree, new_files: Tree, labels: tuple[str, str] = ("base",
             continue  # same object, different bytes (formatting only)
         per_chart.setdefault(chart, []).append(ObjectChange(key, status, paths, _unified(key, old, new, labels)))
         risks.extend(object_risks(key, old, new))
+    risks.extend(together_risks(after, per_chart))
     order = {city: index for index, city in enumerate(after.order or before.order)}
     charts = sorted(per_chart, key=lambda c: (c == FLEET_FOLDER, order.get(c, len(order)), c))
     return FleetDiff(

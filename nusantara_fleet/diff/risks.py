@@ -198,6 +198,7 @@ class Topology:
     primary: str | None
     gated: frozenset[str]
     windowed: frozenset[str]
+    progressive: bool  # an ApplicationSet's RollingSync orders the cities on every commit
 
     @property
     def gates(self) -> frozenset[str]:
@@ -210,6 +211,7 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
     primary = None
     gated: set[str] = set()
     windowed: set[str] = set()
+    progressive = False
     for body in fleet_objects:
         labels = _get(body, "metadata", "labels") or {}
         kind = body.get("kind")
@@ -224,6 +226,7 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
             if _get(body, "spec", "syncPolicy", "automated") is None:
                 gated.add(labels[naming.CITY_LABEL])
         elif kind == "ApplicationSet":
+            progressive = progressive or _get(body, "spec", "strategy", "type") == "RollingSync"
             for generator in _get(body, "spec", "generators") or []:
                 for element in _get(generator, "list", "elements") or []:
                     if element.get("gated") == "true":
@@ -235,7 +238,26 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
                 if window.get("kind") == "deny" and window.get("manualSync"):
                     windowed.update(window.get("clusters") or [])
     order = tuple(sorted(steps, key=lambda city: (steps[city], city)))
-    return Topology(order, primary, frozenset(gated), frozenset(windowed))
+    return Topology(order, primary, frozenset(gated), frozenset(windowed), progressive)
+
+
+def together_risks(after: Topology, changed_charts: Iterable[str]) -> list[Risk]:
+    """Cities that one commit changes at once, when nothing orders them.
+
+    With app of apps each city's Application tracks the branch itself: the root's waves order the
+    Applications, not a commit that changes several cities' manifests, so those cities sync together.
+    """
+    together = [city for city in after.order if city in set(changed_charts) and city not in after.gates]
+    if after.progressive or len(together) < 2:
+        return []
+    return [
+        Risk(
+            "fleet",
+            "rollout order",
+            f"{', '.join(together)} change in one commit and sync together, not wave by wave; ship it city by "
+            "city (`fleet release`, the release workflow) or use `rollout.strategy: application-set`",
+        )
+    ]
 
 
 def fleet_risks(before: Topology, after: Topology) -> list[Risk]:

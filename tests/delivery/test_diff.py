@@ -321,3 +321,28 @@ def test_a_folder_of_a_ref_is_a_side(tmp_path: Path, capsys: pytest.CaptureFixtu
         ("Application argocd/nusantaramart-bandung", ("spec.revisionHistoryLimit",))
     ]
     assert result.notes == ()
+
+
+def _bump_everywhere(envs: Path) -> None:
+    edit_yaml(envs / "fleet.yaml", lambda fleet: fleet["services"][1].update(tag="2.5.0"))
+
+
+@pytest.mark.parametrize(("strategy", "flagged"), [("app-of-apps", True), ("application-set", False)])
+def test_one_commit_changing_several_ungated_cities_is_flagged(strategy: str, flagged: bool, tmp_path: Path) -> None:
+    base = render_variant(tmp_path / "a", partial(set_rollout, strategy=strategy))
+    head = render_variant(tmp_path / "b", partial(set_rollout, strategy=strategy), _bump_everywhere)
+    risks = [risk for risk in compare_trees(base, head).risks if risk.subject == "rollout order"]
+    if flagged:
+        assert [risk.message.split(" change in one commit")[0] for risk in risks] == ["bandung, surabaya"]
+    else:
+        assert risks == []
+
+
+def test_a_release_to_one_city_does_not_raise_the_rollout_flag(tmp_path: Path) -> None:
+    base = render_variant(tmp_path / "a")
+
+    def release_in_bandung(envs: Path) -> None:
+        edit_yaml(envs / "bandung.yaml", lambda city: city.update(services={"order": {"tag": "2.5.0"}}))
+
+    head = render_variant(tmp_path / "b", release_in_bandung)
+    assert [risk for risk in compare_trees(base, head).risks if risk.subject == "rollout order"] == []
