@@ -162,7 +162,7 @@ CASES: list[tuple[str, Mutation, str]] = [
     (
         "canary-tag-latest",
         city_set("bandung", "services", value={"order": {"canary": {"tag": "latest", "weight": 10}}}),
-        "envs/bandung.yaml",
+        "envs/bandung.yaml:11: services.order.canary.tag: 'latest' must be a pinned release tag such as \"1.4.2\"",
     ),
     (
         "unknown-service-in-city",

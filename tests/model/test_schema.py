@@ -94,3 +94,4 @@ def test_schema_written_by_fleet_schema_matches(tmp_path: Path) -> None:
 
     written = write_schemas(tmp_path)
     assert sorted(p.name for p in written) == sorted(SCHEMAS)
+    assert {p.name: p.read_text() for p in written} == schema_texts()
