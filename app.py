@@ -9,6 +9,7 @@ from pathlib import Path
 from nusantara_fleet.charts import build_app
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import load_fleet
+from nusantara_fleet.outdir import write_marker
 
 ROOT = Path(__file__).resolve().parent
 
@@ -17,5 +18,7 @@ if __name__ == "__main__":
         fleet = load_fleet(ROOT / "envs")
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
-    app, _ = build_app(fleet, Path(os.environ.get("CDK8S_OUTDIR", "dist")))
+    outdir = Path(os.environ.get("CDK8S_OUTDIR", "dist"))
+    app, _ = build_app(fleet, outdir)
     app.synth()
+    write_marker(outdir)  # as `fleet synth` does, so both write the same tree

@@ -15,7 +15,7 @@ from nusantara_fleet.constructs.network import render_city_network
 from nusantara_fleet.constructs.platform import render_city_platform, render_fleet_platform
 from nusantara_fleet.constructs.workloads import render_city_workloads
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.delivery import FLEET_FOLDER
+from nusantara_fleet.naming import FLEET_FOLDER
 
 
 class CityChart(RenderChart):

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
-from nusantara_fleet.errors import ConfigError, Problem
+from nusantara_fleet.errors import COMMAND_LINE, ConfigError, Problem
 from nusantara_fleet.model import load_fleet
+from nusantara_fleet.model.loader import FLEET_FILE
 from nusantara_fleet.model.schema import write_schemas
+from nusantara_fleet.outdir import check_output, directory_lock
 from nusantara_fleet.validate import report, validate
 from nusantara_fleet.validate.crd_schemas import CrdSchemaError
 from nusantara_fleet.validate.policy import PolicyError
@@ -22,6 +32,56 @@ from nusantara_fleet.validate.policy import PolicyError
 if TYPE_CHECKING:
     from nusantara_fleet.release import Change
     from nusantara_fleet.synth import Summary
+
+FINDINGS, UNUSABLE = 1, 2
+EXIT_CODES = """\
+exit codes:
+  0    success
+  1    findings: `fleet validate` failures (and warnings with --fail-on-warn), or
+       differences with `fleet diff --exit-code`
+  2    the command could not run: bad arguments, invalid envs/, an unreadable tree or
+       policy, an --out it will not replace
+  130  interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 its output closed early (`| head`)
+
+Run from anywhere in the repository: envs/, dist/ and policy/ default to the repository root's.
+"""
+ENVS, DIST, POLICY = "envs", "dist", "policy"
+# How many of the places a set of problems came from the closing line names.
+PLACES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class AtRoot:
+    """A default path under the project root rather than the working directory."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.name}/ at the repository root"
+
+
+def project_root(start: Path) -> Path:
+    """Where envs/ lives: the git checkout's top when it holds envs/, else the nearest folder up that does."""
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(start), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:  # no git on this machine: the walk up still finds the project
+        found = None
+    if found is not None and found.returncode == 0:
+        top = Path(found.stdout.strip())
+        if (top / ENVS / FLEET_FILE).is_file():
+            return top
+    return next((folder for folder in (start, *start.parents) if (folder / ENVS / FLEET_FILE).is_file()), start)
+
+
+def _resolve_defaults(args: argparse.Namespace) -> None:
+    """Replace every AtRoot default with its path under the project root, relative to where fleet runs."""
+    defaults = {key: value for key, value in vars(args).items() if isinstance(value, AtRoot)}
+    if defaults:
+        root = project_root(Path.cwd())
+        for key, value in defaults.items():
+            setattr(args, key, Path(os.path.relpath(root / value.name)))
 
 
 def _print_summary(summary: Summary, out: Path, seconds: float) -> None:
@@ -39,15 +99,18 @@ def _print_summary(summary: Summary, out: Path, seconds: float) -> None:
 
 def _synth(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    print(f"loading {args.envs}/", file=sys.stderr)
-    fleet = load_fleet(args.envs)
-    for warning in fleet.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    names = ", ".join(city.name for city in fleet.cities)
-    print(f"rendering {len(fleet.cities)} cities ({names}) and fleet-wide objects", file=sys.stderr)
-    from nusantara_fleet.synth import render
+    check_output(args.out, envs=args.envs)  # a refused --out fails before the fleet is loaded
+    # Shared: renders of one envs/ run side by side, but never while a release edits it.
+    with directory_lock(args.envs, shared=True):
+        print(f"loading {args.envs}/", file=sys.stderr)
+        fleet = load_fleet(args.envs)
+        for warning in fleet.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        names = ", ".join(city.name for city in fleet.cities)
+        print(f"rendering {len(fleet.cities)} cities ({names}) and fleet-wide objects", file=sys.stderr)
+        from nusantara_fleet.synth import render
 
-    summary = render(fleet, args.out, jobs=args.jobs)
+        summary = render(fleet, args.out, jobs=args.jobs, envs=args.envs)
     _print_summary(summary, args.out, time.perf_counter() - started)
     return 0
 
@@ -62,15 +125,11 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         result = validate(args.dist, args.policy)
     except (PolicyError, CrdSchemaError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{len(exc.problems)} file(s) could not be read; nothing was checked", file=sys.stderr)
-        return 1
+        record = {"file": None, "line": None, "field": "", "message": str(exc)}
+        return _fail(args, [(str(exc), record)], args.outcome)
     print(report.FORMATS[args.output](result))
-    return result.exit_code(fail_on_warn=args.fail_on_warn)
+    # conftest's 2 (failures under --fail-on-warn) would read as an input error here: any finding is 1.
+    return min(result.exit_code(fail_on_warn=args.fail_on_warn), FINDINGS)
 
 
 def _apply_release(change: Change, args: argparse.Namespace) -> int:
@@ -91,6 +150,7 @@ def _apply_release(change: Change, args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from nusantara_fleet.release import plan_release
 
+    check_output(args.out, envs=args.envs)
     change = plan_release(args.envs, service=args.service, tag=args.tag, city=args.city, canary=args.canary)
     return _apply_release(change, args)
 
@@ -98,12 +158,14 @@ def _release(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from nusantara_fleet.release import plan_promote
 
+    check_output(args.out, envs=args.envs)
     return _apply_release(plan_promote(args.envs, service=args.service, city=args.city), args)
 
 
 def _rollback(args: argparse.Namespace) -> int:
     from nusantara_fleet.release import plan_rollback
 
+    check_output(args.out, envs=args.envs)
     return _apply_release(plan_rollback(args.envs, service=args.service, city=args.city), args)
 
 
@@ -113,14 +175,15 @@ def _diff(args: argparse.Namespace) -> int:
 
     result = diff_sides(args.base, args.head, repo=Path.cwd())
     print(diff_report.markdown(result) if args.output == "markdown" else diff_report.text(result), end="")
-    return 1 if args.exit_code and not result.empty else 0
+    return FINDINGS if args.exit_code and not result.empty else 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from nusantara_fleet.constructs.data.restore import restore_target, synth_restore
+    from nusantara_fleet.model.data.restore import restore_target
+    from nusantara_fleet.restore import restore_city, synth_restore
 
     fleet = load_fleet(args.envs)
-    city, target = restore_target(fleet, city=args.city, to=args.to, backup=args.backup)
+    city, target = restore_city(fleet, args.city), restore_target(to=args.to, backup=args.backup)
     with tempfile.TemporaryDirectory() as staging:
         files = synth_restore(fleet, city, target, Path(staging))
         if args.out is None:
@@ -132,6 +195,14 @@ def _restore(args: argparse.Namespace) -> int:
         for path in files:
             shutil.copy(path, args.out / path.name)
     print(f"wrote the {city.name} restore to {target.time} ({len(files)} objects) to {args.out}/", file=sys.stderr)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from nusantara_fleet.explain import explain, parse_target
+
+    target = parse_target(args.path)
+    print(explain(load_fleet(args.envs, record=True), target).text(), end="")
     return 0
 
 
@@ -148,76 +219,238 @@ output with kubectl after review, copy what was lost back with pg_dump, then del
 """
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {jobs})")
+    return jobs
+
+
+def _command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    summary: str,
+    examples: Sequence[str],
+    *,
+    outcome: str = "nothing was written",
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """One subcommand: `summary` is its line in `fleet --help`; `outcome` ends the report of a failed run."""
+    command = sub.add_parser(
+        name,
+        help=summary,
+        description=description or f"{summary[0].upper()}{summary[1:]}.",
+        epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.set_defaults(run=run, outcome=outcome)
+    return command
+
+
+def _envs_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--envs", type=Path, default=AtRoot(ENVS), help="config directory (default: %(default)s)")
+
+
+def _out_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--out",
+        type=Path,
+        default=AtRoot(DIST),
+        help="output directory, replaced whole: absent, empty or an earlier render (default: %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fleet", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    synth = sub.add_parser("synth", help="render envs/ into dist/ (one file per object)")
-    synth.add_argument("--envs", type=Path, default=Path("envs"), help="config directory (default: envs)")
-    synth.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist)")
+    parser = argparse.ArgumentParser(
+        prog="fleet", description=__doc__, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('nusantara-fleet')}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    synth = _command(
+        sub,
+        "synth",
+        _synth,
+        "render envs/ into dist/ (one file per object)",
+        ["fleet synth", "fleet synth --out /tmp/dist --jobs 4"],
+    )
+    _envs_option(synth)
+    _out_option(synth)
     synth.add_argument(
-        "--jobs", type=int, default=None, help="render processes (default: one per 8 cities, at most one per core)"
+        "--jobs",
+        type=_jobs,
+        default=None,
+        help="render processes, at most one per chart and per core (default: one per 8 cities)",
     )
-    synth.set_defaults(run=_synth)
-    schema = sub.add_parser("schema", help="export the envs JSON Schema into envs/schema/")
-    schema.add_argument("--envs", type=Path, default=Path("envs"), help="config directory (default: envs)")
-    schema.set_defaults(run=_schema)
-    check = sub.add_parser(
-        "validate", help="check dist/ against the real schemas and the Rego policies (exit 1 on failures)"
+
+    schema = _command(sub, "schema", _schema, "export the envs JSON Schema into envs/schema/", ["fleet schema"])
+    _envs_option(schema)
+
+    check = _command(
+        sub,
+        "validate",
+        _validate,
+        "check dist/ against the real schemas and the Rego policies (exit 1 on findings)",
+        ["fleet validate", "fleet validate dist --output json --fail-on-warn"],
+        outcome="nothing was checked",
     )
-    check.add_argument("dist", type=Path, nargs="?", default=Path("dist"), help="rendered tree (default: dist)")
-    check.add_argument("--policy", type=Path, default=Path("policy"), help="Rego directory (default: policy)")
+    check.add_argument("dist", type=Path, nargs="?", default=AtRoot(DIST), help="rendered tree (default: %(default)s)")
+    check.add_argument("--policy", type=Path, default=AtRoot(POLICY), help="Rego directory (default: %(default)s)")
     check.add_argument("--output", "-o", choices=sorted(report.FORMATS), default="human", help="report format")
-    check.add_argument("--fail-on-warn", action="store_true", help="exit 1 on warnings and 2 on failures")
-    check.set_defaults(run=_validate)
-    for name, run, text in (
-        ("release", _release, "release TAG of SERVICE in a city (stable, or a canary with --canary)"),
-        ("promote", _promote, "make a city's canary of SERVICE its stable version"),
-        ("rollback", _rollback, "withdraw a city's canary of SERVICE, else return to its previous tag"),
+    check.add_argument("--fail-on-warn", action="store_true", help="exit 1 on warnings too")
+
+    for name, run, text, example in (
+        (
+            "release",
+            _release,
+            "release TAG of SERVICE in a city (stable, or a canary with --canary)",
+            "fleet release order 2.5.0 --city bandung --canary 10",
+        ),
+        (
+            "promote",
+            _promote,
+            "make a city's canary of SERVICE its stable version",
+            "fleet promote order --city bandung",
+        ),
+        (
+            "rollback",
+            _rollback,
+            "withdraw a city's canary of SERVICE, else return to its previous tag",
+            "fleet rollback order --city bandung",
+        ),
     ):
-        command = sub.add_parser(name, help=f"{text}; edits envs/<city>.yaml and re-renders dist/")
+        command = _command(sub, name, run, f"{text}; edits envs/<city>.yaml and re-renders dist/", [example])
         command.add_argument("service", metavar="SERVICE", help="service name from envs/fleet.yaml")
         if name == "release":
             command.add_argument("tag", metavar="TAG", help="image tag to release (never `latest`)")
             command.add_argument("--canary", type=int, metavar="WEIGHT", help="send WEIGHT %% (0-50) to TAG")
         command.add_argument("--city", required=True, help="city whose envs file changes")
-        command.add_argument("--envs", type=Path, default=Path("envs"), help="config directory (default: envs)")
-        command.add_argument("--out", type=Path, default=Path("dist"), help="output directory (default: dist)")
-        command.set_defaults(run=run)
-    restore = sub.add_parser(
+        _envs_option(command)
+        _out_option(command)
+
+    restore = _command(
+        sub,
         "restore",
-        help="render a point-in-time recovery of a city's database for review",
+        _restore,
+        "render a point-in-time recovery of a city's database for review",
+        [
+            "fleet restore --city jakarta --to 2026-11-27T09:30:00+07:00",
+            "fleet restore --city jakarta --to 2026-11-27T09:30:00+07:00 --out restore/",
+        ],
         description=RESTORE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     restore.add_argument("--city", required=True, help="city whose backups to restore from")
     restore.add_argument(
         "--to", required=True, metavar="TIMESTAMP", help="ISO 8601 time with offset, e.g. 2026-11-27T09:30:00+07:00"
     )
     restore.add_argument("--backup", default="LATEST", help="WAL-G base backup name (default: LATEST)")
-    restore.add_argument("--envs", type=Path, default=Path("envs"), help="config directory (default: envs)")
+    _envs_option(restore)
     restore.add_argument("--out", type=Path, help="new directory for the YAML files (default: stdout)")
-    restore.set_defaults(run=_restore)
-    diff = sub.add_parser("diff", help="compare the rendered fleet of two git refs or directories, risks first")
+
+    diff = _command(
+        sub,
+        "diff",
+        _diff,
+        "compare the rendered fleet of two git refs or directories, risks first",
+        ["fleet diff", "fleet diff main WORKTREE --exit-code", "fleet diff main:dist dist --output markdown"],
+        outcome="nothing was compared",
+    )
     diff.add_argument(
         "base", metavar="BASE", nargs="?", help="git ref, directory or REF:PATH (default: merge base with main)"
     )
     diff.add_argument("head", metavar="HEAD", nargs="?", help="git ref, directory or REF:PATH (default: WORKTREE)")
     diff.add_argument("--output", "-o", choices=("text", "markdown"), default="text", help="report format")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when the rendered fleet differs")
-    diff.set_defaults(run=_diff)
+
+    explain = _command(
+        sub,
+        "explain",
+        _explain,
+        "say which construct, model plan and envs/ fields produced a rendered object",
+        ["fleet explain dist/jakarta/StatefulSet.etcd.k8s.yaml", "fleet explain bandung/Deployment/order"],
+        outcome="nothing was explained",
+    )
+    explain.add_argument("path", metavar="PATH", help="a file of dist/, or CITY/KIND/NAME")
+    _envs_option(explain)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _places(problems: Sequence[Problem]) -> str:
+    """`on the command line`, `in envs/a.yaml, envs/b.yaml`, or both: where the problems are."""
+    files = sorted({p.file for p in problems} - {COMMAND_LINE})
+    places = ["on the command line"] if any(p.file == COMMAND_LINE for p in problems) else []
+    if files:
+        more = len(files) - PLACES_SHOWN
+        rest = f" and {more} more file{'' if more == 1 else 's'}" if more > 0 else ""
+        places.append(f"in {', '.join(files[:PLACES_SHOWN])}{rest}")
+    return " and ".join(places)
+
+
+def _fail(args: argparse.Namespace, errors: Sequence[tuple[str, dict[str, Any]]], closing: str) -> int:
+    """Report errors on stderr (and as JSON on stdout under `--output json`); the exit code of a run that could not."""
+    for text, _ in errors:
+        print(f"error: {text}", file=sys.stderr)
+    print(closing, file=sys.stderr)
+    if getattr(args, "output", None) == "json":
+        print(json.dumps({"errors": [record for _, record in errors]}, indent="\t", sort_keys=True))
+    return UNUSABLE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    _resolve_defaults(args)
     try:
         code: int = args.run(args)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) in the config; nothing was written", file=sys.stderr)
-        return 1
+        count = len(exc.problems)
+        closing = f"{args.outcome}: {count} problem{'' if count == 1 else 's'} {_places(exc.problems)}"
+        return _fail(args, [(str(p), asdict(p)) for p in exc.problems], closing)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        record = {"file": exc.filename, "line": None, "field": "", "message": exc.strerror or str(exc)}
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        return _fail(args, [(text, record)], args.outcome)
     return code
+
+
+@contextmanager
+def _exit_on_termination() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the run through its `finally` blocks, which remove staging directories.
+
+    Python's default for both ends the process on the spot; SIGINT already raises KeyboardInterrupt.
+    """
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        with _exit_on_termination():
+            try:
+                return _run(argv)
+            finally:
+                sys.stdout.flush()  # a reader that went away shows here, not as a traceback at exit
+    except BrokenPipeError:
+        # `fleet ... | head`: the reader has all it wanted. Point stdout at /dev/null so the final
+        # flush cannot fail again, and exit as a process ended by SIGPIPE does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:
+        print("fleet: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# `Problem.file` of a bad argument, which names no file.
+COMMAND_LINE = "command line"
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -1,18 +1,33 @@
-"""Every label, selector and object name in one place, so selectors agree across constructs."""
+"""Every object name, suffix, label and annotation key of the fleet, defined once.
+
+The model names its plans with these; constructs and `fleet diff` read the same constants, so a
+selector, a reference and the object it points at can never disagree. Nothing here imports the
+model: this module is a leaf every layer may use.
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import version
-
-from nusantara_fleet.model import City, Fleet
+from typing import Literal
 
 MANAGED_BY = "nusantara-fleet"
-# Objects that are not a versioned app (namespaces, fleet facts) carry the generator's version.
+# Objects that are not a versioned app (namespaces, fleet facts, policies) carry the generator's version.
 GENERATOR_VERSION = version("nusantara-fleet")
+
+# The concern package that rendered an object (`app.kubernetes.io/component`).
+Component = Literal["platform", "data", "workloads", "network", "delivery"]
+
+# Standard labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
+NAME_LABEL = "app.kubernetes.io/name"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+VERSION_LABEL = "app.kubernetes.io/version"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+PART_OF_LABEL = "app.kubernetes.io/part-of"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+# The fleet's own labels.
 CITY_LABEL = "fleet.nusantaramart.co.id/city"
 ROLE_LABEL = "fleet.nusantaramart.co.id/role"
-# On the gated city's Application: the Application health check lets the parent finish while it waits.
-GATE_ANNOTATION = "fleet.nusantaramart.co.id/manual-gate"
 ROLLOUT_STEP_LABEL = "fleet.nusantaramart.co.id/rollout-step"
 # On Patroni StatefulSets and their pods: primary | replica | reporting, so a fleet-wide policy can
 # require exactly one primary database across cities.
@@ -25,49 +40,153 @@ PATRONI_ROLE_LABEL = "fleet.nusantaramart.co.id/patroni-role"
 SERVICE_LABEL = "fleet.nusantaramart.co.id/service"
 # stable | canary, so dashboards and `kubectl` can compare the two versions of one service.
 TRACK_LABEL = "fleet.nusantaramart.co.id/track"
+# On every node, naming its pool; pods choose a pool by it and dedicated pools taint by it.
+POOL_LABEL = "node.nusantaramart.co.id/pool"
+
+# Labels other software sets or reads.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
+HOSTNAME_LABEL = "kubernetes.io/hostname"  # set by the kubelet on every node
+ARGOCD_SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
+
+# Annotations.
+# On the gated city's Application: the Application health check lets the parent finish while it waits.
+GATE_ANNOTATION = "fleet.nusantaramart.co.id/manual-gate"
+APP_CONFIG_CHECKSUM = "fleet.nusantaramart.co.id/config-sha256"
+PATRONI_CONFIG_CHECKSUM = "fleet.nusantaramart.co.id/patroni-config-sha256"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+MANIFEST_PATHS = "argocd.argoproj.io/manifest-generate-paths"
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
+EXTERNAL_DNS_TTL = "external-dns.alpha.kubernetes.io/ttl"
+NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io"
+
+# Folders.
+DIST_DIR = "dist"  # the folder `fleet synth` writes and Argo CD reads
+FLEET_FOLDER = "fleet"  # dist/fleet holds the fleet-wide objects, so no city may take this name
+FLEET_FILE = "fleet.yaml"  # envs/fleet.yaml; every other envs/<city>.yaml is a city
+MANIFEST_SUFFIX = ".k8s.yaml"
+
+# Platform objects.
+CITY_FACTS = "city-facts"
+FLEET_TOPOLOGY = "fleet-topology"
+
+# Data-layer objects.
+MEMBER_SET = "postgres"  # StatefulSet of the members that may lead (`-<city>` appended)
+REPORTING_SET = "postgres-reporting"  # StatefulSet of the reporting members (never lead)
+RESTORE_SET = "postgres-restore"  # `fleet restore`: a new cluster beside the live one, never over it
+ETCD = "etcd"
+WRITE_SERVICE = "postgres-write"
+READ_SERVICE = "postgres-read"
+REPORTING_SERVICE = "postgres-reporting"
+MEMBERS_SERVICE = "postgres-members"
+PATRONI_CONFIG = "patroni"
+PATRONI_ACCOUNT = "postgres"
+BACKUP_JOB = "postgres-backup"
+RECAP_JOB = "postgres-recap"
+PROMOTE_JOB = "postgres-promote"
+CREDENTIALS_SECRET = "postgres-credentials"  # superuser, replication and app passwords
+OBJECT_STORAGE_SECRET = "postgres-object-storage"  # this city's S3 access key
+TLS_SECRET = "postgres-tls"  # one CA for the fleet's databases and etcd
+POSTGRES_POLICY = "postgres"  # the NetworkPolicy in front of PostgreSQL and Patroni
+DATA_DEFAULT_DENY = "data-default-deny"
+PGDATA_CLAIM = "pgdata"  # volumeClaimTemplate of the Patroni members
+ETCD_CLAIM = "data"  # volumeClaimTemplate of the etcd member
+CALLBACK_SCRIPT = "label_role.py"
+PROMOTE_SCRIPT = "promote.py"
+RECAP_SCRIPT = "recap.sql"
+
+# Workload objects.
+CANARY_SUFFIX = "-canary"
+CONFIG_SUFFIX = "-config"
+REDIRECT_SUFFIX = "-https-redirect"
+EDGE_GATEWAY = "edge"  # the Gateway API Gateway of a city's public hosts
+HTTP_LISTENER = "http"
+
+# Network objects.
+DEFAULT_DENY = "default-deny"
+ALLOW_DNS = "allow-dns"
+
+# Delivery objects.
+IN_CLUSTER = "in-cluster"  # Argo CD's name for the cluster it runs in (the management cluster)
+ARGOCD_CM = "argocd-cm"
+ARGOCD_CMD_PARAMS = "argocd-cmd-params-cm"
+RELEASE_MANAGER = "release-manager"
+CLUSTER_SECRET_PREFIX = "cluster-"
+FLEET_APP_SUFFIX = "-fleet"
 
 
-def selector_labels(*, name: str, city: City) -> dict[str, str]:
+def canary_name(service: str) -> str:
+    return f"{service}{CANARY_SUFFIX}"
+
+
+def config_name(service: str) -> str:
+    return f"{service}{CONFIG_SUFFIX}"
+
+
+def city_object(base: str, city: str) -> str:
+    """`<base>-<city>`: objects whose pods must have fleet-unique names (Patroni members span cities)."""
+    return f"{base}-{city}"
+
+
+def cross_city_host(service: str, city: str, zone: str) -> str:
+    """`<service>.<city>.<zone>`: a city's Service as every city resolves it."""
+    return f"{service}.{city}.{zone}"
+
+
+def cluster_local_host(service: str, namespace: str) -> str:
+    return f"{service}.{namespace}.svc.cluster.local"
+
+
+def city_app(project: str, city: str) -> str:
+    return f"{project}-{city}"
+
+
+def root_app(project: str) -> str:
+    return f"{project}{FLEET_APP_SUFFIX}"
+
+
+def cluster_secret(city: str) -> str:
+    return f"{CLUSTER_SECRET_PREFIX}{city}"
+
+
+def manifest_file(kind: str, name: str) -> str:
+    """The file cdk8s writes an object to inside its chart's folder."""
+    return f"{kind}.{name}{MANIFEST_SUFFIX}"
+
+
+def selector_labels(*, name: str, city: str) -> dict[str, str]:
     """Labels a selector may use: never the version, since selectors are immutable."""
-    return {"app.kubernetes.io/instance": f"{name}-{city.name}", "app.kubernetes.io/name": name}
+    return {INSTANCE_LABEL: f"{name}-{city}", NAME_LABEL: name}
 
 
-def labels(*, fleet: Fleet, city: City, name: str, component: str, version: str) -> dict[str, str]:
-    """The standard labels every object carries, plus the city and its database role."""
+def labels(
+    *, project: str, city: str, role: str, name: str, component: Component, version: str
+) -> dict[str, str]:
+    """The standard labels every object of a city carries, plus the city and its database role."""
     return {
         **selector_labels(name=name, city=city),
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": fleet.spec.project,
-        "app.kubernetes.io/version": version,
-        CITY_LABEL: city.name,
-        ROLE_LABEL: city.role,
+        COMPONENT_LABEL: component,
+        MANAGED_BY_LABEL: MANAGED_BY,
+        PART_OF_LABEL: project,
+        VERSION_LABEL: version,
+        CITY_LABEL: city,
+        ROLE_LABEL: role,
     }
 
 
-def fleet_labels(*, fleet: Fleet, name: str, component: str, version: str) -> dict[str, str]:
+def fleet_labels(*, project: str, name: str, component: Component, version: str) -> dict[str, str]:
     """Labels of fleet-wide objects, which belong to no single city."""
     return {
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/instance": f"{name}-fleet",
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/part-of": fleet.spec.project,
-        "app.kubernetes.io/version": version,
+        COMPONENT_LABEL: component,
+        INSTANCE_LABEL: f"{name}{FLEET_APP_SUFFIX}",
+        MANAGED_BY_LABEL: MANAGED_BY,
+        NAME_LABEL: name,
+        PART_OF_LABEL: project,
+        VERSION_LABEL: version,
     }
 
 
 def service_selector(service: str) -> dict[str, str]:
     """Selects every pod of a service, whichever version or track (NetworkPolicy peers and targets)."""
     return {SERVICE_LABEL: service}
-
-
-def pod_labels(
-    *, fleet: Fleet, city: City, name: str, component: str, version: str, service: str, track: str
-) -> dict[str, str]:
-    """A workload pod's labels: the standard ones plus the service it belongs to and its track."""
-    return {
-        **labels(fleet=fleet, city=city, name=name, component=component, version=version),
-        SERVICE_LABEL: service,
-        TRACK_LABEL: track,
-    }

@@ -23,9 +23,10 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from nusantara_fleet.diff.compare import FleetDiff, compare
 from nusantara_fleet.diff.objects import read_tree
-from nusantara_fleet.errors import ConfigError, Problem
+from nusantara_fleet.errors import COMMAND_LINE, ConfigError, Problem
 from nusantara_fleet.model import Fleet, load_fleet
-from nusantara_fleet.model.spec import IMAGE_TAG
+from nusantara_fleet.model.spec.common import IMAGE_TAG
+from nusantara_fleet.outdir import directory_lock
 from nusantara_fleet.synth import Summary, render
 
 SERVICES = "services"
@@ -56,7 +57,7 @@ def round_trip_yaml() -> YAML:
 
 
 def _problem(flag: str, message: str) -> ConfigError:
-    return ConfigError([Problem("command line", None, flag, message)])
+    return ConfigError([Problem(COMMAND_LINE, None, flag, message)])
 
 
 def _stable_tag(fleet: Fleet, city: str, service: str) -> str:
@@ -116,7 +117,7 @@ class CityFile:
 
 
 def _fleet_tag(fleet: Fleet, service: str) -> str:
-    return next(svc.version for svc in fleet.services if svc.name == service)
+    return next(svc.spec.tag for svc in fleet.services if svc.name == service)
 
 
 def _set_stable(file: CityFile, fleet: Fleet, tag: str, previous: str) -> None:
@@ -199,16 +200,24 @@ def _flow(values: dict[str, Any]) -> CommentedMap:
 def apply(change: Change, *, envs: Path, out: Path) -> tuple[Summary, FleetDiff]:
     """Validate the edited file with the whole fleet, render dist/, then replace the city file.
 
+    Runs with envs/ locked, so releases take turns; a city file that changed since the change was
+    planned (another release got there first) fails rather than being overwritten.
     Returns the render summary and what the render changed in dist/, object by object.
     """
-    with tempfile.TemporaryDirectory(prefix="fleet-release-") as scratch:
-        staged = Path(scratch) / envs.resolve().name
-        shutil.copytree(envs, staged)
-        (staged / change.path.name).write_text(change.after, encoding="utf-8")
-        fleet = load_fleet(staged)
-    before = read_tree(out) if out.is_dir() else {}
-    summary = render(fleet, out)
-    replacement = change.path.with_name(f".{change.path.name}.new")
-    replacement.write_text(change.after, encoding="utf-8")
-    os.replace(replacement, change.path)
+    with directory_lock(envs):
+        if change.path.read_text(encoding="utf-8") != change.before:
+            display = f"{envs.resolve().name}/{change.path.name}"
+            raise ConfigError(
+                [Problem(display, None, "", "changed while this command ran (another edit landed first); run it again")]
+            )
+        with tempfile.TemporaryDirectory(prefix="fleet-release-") as scratch:
+            staged = Path(scratch) / envs.resolve().name
+            shutil.copytree(envs, staged)
+            (staged / change.path.name).write_text(change.after, encoding="utf-8")
+            fleet = load_fleet(staged)
+        before = read_tree(out) if out.is_dir() else {}
+        summary = render(fleet, out, envs=envs)
+        replacement = change.path.with_name(f".{change.path.name}.new")
+        replacement.write_text(change.after, encoding="utf-8")
+        os.replace(replacement, change.path)
     return summary, compare(before, read_tree(out), labels=("before", "after"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import jsii
@@ -18,6 +19,14 @@ def sorted_json(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who emitted an object: the construct class and the model plan it rendered (`fleet explain`)."""
+
+    construct: type
+    plan: object | None
+
+
 class RenderChart(Chart):
     """A chart that records what it renders, so two objects can never share an output file."""
 
@@ -29,6 +38,7 @@ class RenderChart(Chart):
         # without a jsii round trip or a file per object.
         self.collect = collect
         self.bodies: list[dict[str, Any]] = []
+        self.origins: dict[tuple[str, str], Origin] = {}
 
     def record(self, kind: str, name: str, namespace: str) -> None:
         key = (kind, name)
@@ -39,10 +49,11 @@ class RenderChart(Chart):
             )
         self.kinds[key] = namespace
 
-    def emit(self, body: dict[str, Any]) -> None:
+    def emit(self, body: dict[str, Any], origin: Origin) -> None:
         """Add one object: collected as is, or as the one cdk8s ApiObject that writes its file."""
         metadata = body["metadata"]
         self.record(body["kind"], metadata["name"], metadata.get("namespace", ""))
+        self.origins[(body["kind"], metadata["name"])] = origin
         if self.collect:
             self.bodies.append(body)  # compared as data: key order is the writer's concern, not sorted here
         else:
@@ -80,7 +91,8 @@ class _Document(ApiObject):
 class Manifest:
     """Base of every rendered object: a subclass builds the whole body and hands it to its chart."""
 
-    def __init__(self, scope: Construct, body: dict[str, Any]) -> None:
+    def __init__(self, scope: Construct, body: dict[str, Any], *, plan: object | None = None) -> None:
+        """`plan`: the model object the body was rendered from, recorded for `fleet explain`."""
         if not isinstance(scope, RenderChart):
             raise TypeError(f"{type(self).__name__} must be created directly in a city or fleet chart")
-        scope.emit(body)
+        scope.emit(body, Origin(construct=type(self), plan=plan))

@@ -12,7 +12,7 @@ import yaml
 from nusantara_fleet.diff.fields import changed_paths
 from nusantara_fleet.diff.objects import ObjectKey, Tree, key_of, read_tree
 from nusantara_fleet.diff.risks import Risk, Topology, fleet_risks, object_risks, together_risks, topology
-from nusantara_fleet.model.delivery import FLEET_FOLDER
+from nusantara_fleet.naming import FLEET_FOLDER
 
 Status = Literal["added", "removed", "changed"]
 CONTEXT_LINES = 3  # enough to place a change in a manifest without drowning the PR comment

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from nusantara_fleet import safe_yaml
+from nusantara_fleet.errors import ConfigError, Problem
 
 SUFFIX = ".k8s.yaml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, order=True)
@@ -33,11 +34,12 @@ class Entry:
 
     raw: bytes | None = None
     parsed: dict[str, Any] | None = None
+    path: str = ""  # the file `raw` was read from, for the message when it does not parse
 
     def body(self) -> dict[str, Any]:
         if self.parsed is not None:
             return self.parsed
-        loaded = yaml.load(self.raw or b"", Loader=_LOADER)
+        loaded = safe_yaml.load(self.raw or b"", self.path)
         return loaded if isinstance(loaded, dict) else {}
 
     def same(self, other: Entry) -> bool:
@@ -51,11 +53,38 @@ Tree = dict[tuple[str, str], Entry]
 
 
 def read_tree(root: Path) -> Tree:
-    """Every `<chart>/<file>` of a rendered tree, unparsed."""
+    """Every `<chart>/<file>` of a rendered tree, unparsed (each file parses when first compared).
+
+    Links are refused, never followed, and so are special files named like rendered ones; what is read is
+    bounded by `safe_yaml`'s tree and file limits.
+    """
+    shown = safe_yaml.label(str(root))
+    if root.is_symlink():
+        raise ConfigError([Problem(shown, None, "", safe_yaml.LINKED_DIRECTORY)])
+    budget = safe_yaml.Budget(shown)
     files: Tree = {}
-    for chart in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for path in sorted(chart.glob(f"*{SUFFIX}")):
-            files[(chart.name, path.name)] = Entry(raw=path.read_bytes())
+    charts, problems = safe_yaml.scan(root, shown)
+    for chart, chart_shown, info in charts:
+        if not stat.S_ISDIR(info.st_mode) or chart.startswith("."):
+            continue
+        entries, found = safe_yaml.scan(root / chart, chart_shown)
+        problems.extend(found)
+        for name, display, entry in entries:
+            if not name.endswith(SUFFIX):
+                continue
+            kind = safe_yaml.kind_of(entry.st_mode)
+            if kind is not None:
+                problems.append(
+                    Problem(display, None, "", f"is {kind} named like a rendered file; only regular files are read")
+                )
+                continue
+            budget.take(entry)
+            try:
+                files[(chart, name)] = Entry(raw=safe_yaml.read_bytes(root / chart / name, display), path=display)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
     return files
 
 

@@ -12,8 +12,6 @@ from nusantara_fleet import naming
 from nusantara_fleet.diff.objects import ObjectKey
 
 WORKLOADS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job", "CronJob")
-CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
-TOPOLOGY = "fleet-topology"
 
 
 @dataclass(frozen=True, order=True)
@@ -216,7 +214,7 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
         labels = _get(body, "metadata", "labels") or {}
         kind = body.get("kind")
         secret_labels = _get(body, "spec", "target", "template", "metadata", "labels") or labels
-        if kind in ("Secret", "ExternalSecret") and secret_labels.get(CLUSTER_SECRET_LABEL) == "cluster":
+        if kind in ("Secret", "ExternalSecret") and secret_labels.get(naming.ARGOCD_SECRET_TYPE_LABEL) == "cluster":
             city = labels.get(naming.CITY_LABEL)
             if city:
                 steps[city] = int(labels.get(naming.ROLLOUT_STEP_LABEL, 0))
@@ -231,7 +229,7 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
                 for element in _get(generator, "list", "elements") or []:
                     if element.get("gated") == "true":
                         gated.add(str(element.get("city")))
-        elif kind == "ConfigMap" and _get(body, "metadata", "name") == TOPOLOGY and primary is None:
+        elif kind == "ConfigMap" and _get(body, "metadata", "name") == naming.FLEET_TOPOLOGY and primary is None:
             primary = _get(body, "data", "primary")  # a tree rendered before the cluster Secrets carried roles
         elif kind == "AppProject":
             for window in _get(body, "spec", "syncWindows") or []:

@@ -9,23 +9,15 @@ of the previous one is healthy, so the apps never start against a database that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
-from nusantara_fleet.model.spec import GateWindowSpec, RolloutStrategy
-
-if TYPE_CHECKING:
-    from nusantara_fleet.model.fleet import City, Fleet
+from nusantara_fleet import naming
+from nusantara_fleet.model.cities import City
+from nusantara_fleet.model.provenance import traced
+from nusantara_fleet.model.spec import FleetSpec
+from nusantara_fleet.model.spec.delivery import GateWindowSpec, RolloutStrategy
 
 Layer = Literal["namespaces", "data", "apps"]
-
-DIST_DIR = "dist"  # the folder `fleet synth` writes and Argo CD reads
-FLEET_FOLDER = "fleet"  # dist/fleet holds the fleet-wide objects, so no city may take this name
-IN_CLUSTER = "in-cluster"  # Argo CD's name for the cluster it runs in (the management cluster)
-
-SYNC_WAVE = "argocd.argoproj.io/sync-wave"
-SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
-MANIFEST_PATHS = "argocd.argoproj.io/manifest-generate-paths"
-RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 # Waves inside one city's Application. Argo CD orders by wave before kind, so namespaces need a wave
 # of their own below the data layer's, or data objects would be applied before their namespace exists.
@@ -57,87 +49,111 @@ CITY_IGNORE_DIFFERENCES = ({"group": "apps", "jsonPointers": ["/spec/replicas"],
 # A child Application is pruned only with a human's approval: dropping a city from envs/ by mistake
 # must not delete that city's workloads.
 CHILD_APP_SYNC_OPTIONS = "Prune=confirm,Delete=confirm"
+# Removing a cluster by mistake would orphan its Applications: its registration is never pruned.
+CLUSTER_SECRET_SYNC_OPTIONS = "Prune=false"
 # Cluster-scoped kinds a city Application may create; any other fails the sync loudly. A test over
 # dist/ proves every cluster-scoped object the cities render is listed here.
 CITY_CLUSTER_KINDS = (
     {"group": "", "kind": "Namespace"},  # one per concern (platform)
     {"group": "storage.k8s.io", "kind": "StorageClass"},  # the data layer's retained local volumes
 )
+# What the root Application deploys into Argo CD's namespace, and nothing else.
+FLEET_KINDS = (
+    {"group": "", "kind": "ConfigMap"},
+    {"group": "", "kind": "Secret"},  # the cluster Secrets the ExternalSecrets create
+    {"group": "external-secrets.io", "kind": "ExternalSecret"},
+    {"group": "argoproj.io", "kind": "AppProject"},
+    {"group": "argoproj.io", "kind": "Application"},
+    {"group": "argoproj.io", "kind": "ApplicationSet"},
+)
 RETRY = {"backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}, "limit": 5}  # rides out API blips
 REVISION_HISTORY = 10  # Argo CD's default, written out so rollbacks in the UI have a known depth
+CLUSTER_CONFIG_KEY = "config"  # the key of Argo CD's cluster Secret holding credentials and TLS data
+# The applicationset-controller reads these at start: Progressive Syncs on, and the ApplicationSet's
+# `create-update` policy may stop it from deleting a city's Application.
+APPLICATIONSET_PARAMS = {
+    "applicationsetcontroller.enable.policy.override": "true",
+    "applicationsetcontroller.enable.progressive.syncs": "true",
+}
 
 
 def object_annotations(*, kind: str, layer: Layer) -> dict[str, str]:
     """The Argo CD annotations of one object rendered into a city: its wave, plus data-safety options."""
-    annotations = {SYNC_WAVE: str(CITY_SYNC_WAVES[layer])}
+    annotations = {naming.SYNC_WAVE: str(CITY_SYNC_WAVES[layer])}
     options = KIND_SYNC_OPTIONS.get(kind)
     if options is not None:
-        annotations[SYNC_OPTIONS] = options
+        annotations[naming.SYNC_OPTIONS] = options
     return annotations
+
+
+def sync_policy(*, automated: bool) -> dict[str, Any]:
+    """The `syncPolicy` every Application of the fleet shares; only the gated city goes without `automated`."""
+    policy: dict[str, Any] = {"retry": RETRY, "syncOptions": list(APP_SYNC_OPTIONS)}
+    if automated:
+        policy["automated"] = {"prune": True, "selfHeal": True}
+    return policy
 
 
 @dataclass(frozen=True)
 class Delivery:
     """The Argo CD view of the fleet."""
 
-    fleet: Fleet
-
-    @property
-    def strategy(self) -> RolloutStrategy:
-        return self.fleet.spec.rollout.strategy
-
-    @property
-    def namespace(self) -> str:
-        return self.fleet.spec.rollout.argocd_namespace
-
-    @property
-    def project(self) -> str:
-        """The AppProject every city Application belongs to."""
-        return self.fleet.spec.project
-
-    @property
-    def repo_url(self) -> str:
-        return self.fleet.spec.rollout.repo_url
-
-    @property
-    def target_revision(self) -> str:
-        return self.fleet.spec.rollout.target_revision
-
-    @property
-    def gate_window(self) -> GateWindowSpec:
-        return self.fleet.spec.rollout.gate_window
-
-    @property
-    def release_managers(self) -> list[str]:
-        return self.fleet.spec.rollout.release_managers
+    strategy: RolloutStrategy
+    namespace: str
+    project: str
+    repo_url: str
+    target_revision: str
+    gate_window: GateWindowSpec
+    release_managers: tuple[str, ...]
+    gated_city: str
+    namespaces: tuple[str, ...]  # namespaces the city Applications may deploy into, in a stable order
+    cluster_server_template: str
+    cluster_credentials_prefix: str
+    secret_store: str
+    secret_refresh: str
 
     @property
     def root_app(self) -> str:
-        return f"{self.fleet.spec.project}-{FLEET_FOLDER}"
+        return naming.root_app(self.project)
 
     @property
     def fleet_path(self) -> str:
-        return f"{DIST_DIR}/{FLEET_FOLDER}"
+        return self.city_path(naming.FLEET_FOLDER)
 
-    def city_app(self, city: City) -> str:
-        return f"{self.fleet.spec.project}-{city.name}"
+    def city_app(self, city: str) -> str:
+        return naming.city_app(self.project, city)
 
     def city_path(self, name: str) -> str:
         """Folder of one city's objects; `name` may be a generator placeholder such as `{{.city}}`."""
-        return f"{DIST_DIR}/{name}"
+        return f"{naming.DIST_DIR}/{name}"
 
-    def cluster_server(self, city: City) -> str:
-        return self.fleet.spec.rollout.cluster_server.replace("{city}", city.name)
+    def cluster_server(self, city: str) -> str:
+        return self.cluster_server_template.replace("{city}", city)
 
-    def cluster_credentials(self, city: City) -> str:
+    def cluster_credentials(self, city: str) -> str:
         """Where the secret store keeps the city's cluster `config` (bearer token or exec provider, TLS)."""
-        return f"{self.fleet.spec.rollout.cluster_credentials}/{city.name}"
+        return f"{self.cluster_credentials_prefix}/{city}"
 
     def automated(self, city: City) -> bool:
         """Argo CD syncs a city on its own unless it is the gated city, which waits for a release manager."""
         return not city.gated
 
-    @property
-    def namespaces(self) -> list[str]:
-        """Namespaces the city Applications may deploy into: the fleet's, in a stable order."""
-        return sorted({name for _, name in self.fleet.spec.namespaces})
+
+@traced
+def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...]) -> Delivery:
+    rollout = spec.rollout
+    return Delivery(
+        strategy=rollout.strategy,
+        namespace=rollout.argocd_namespace,
+        project=spec.project,
+        repo_url=rollout.repo_url,
+        target_revision=rollout.target_revision,
+        gate_window=rollout.gate_window,
+        release_managers=tuple(rollout.release_managers),
+        gated_city=next(city.name for city in cities if city.gated),
+        namespaces=tuple(sorted({name for _, name in spec.namespaces})),
+        cluster_server_template=rollout.cluster_server,
+        cluster_credentials_prefix=rollout.cluster_credentials,
+        secret_store=spec.database.secrets.store,
+        secret_refresh=spec.database.secrets.refresh,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import ipaddress
+import os
 import re
 import types
 from dataclasses import replace
@@ -13,23 +13,20 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from nusantara_fleet import naming, safe_yaml
 from nusantara_fleet.errors import ConfigError, Problem
-from nusantara_fleet.model.data import check_data
-from nusantara_fleet.model.delivery import FLEET_FOLDER
+from nusantara_fleet.model.checks import check_structure
 from nusantara_fleet.model.fleet import Fleet, resolve
+from nusantara_fleet.model.problems import Sources
+from nusantara_fleet.model.provenance import recording
 from nusantara_fleet.model.source import Loc, Source, format_loc, read_source
-from nusantara_fleet.model.spec import DNS_LABEL, IMAGE_TAG, CitySpec, FleetSpec
-from nusantara_fleet.model.workload_checks import check_workloads, workload_warnings
+from nusantara_fleet.model.spec import CitySpec, FleetSpec
+from nusantara_fleet.model.spec.common import DNS_LABEL, PATTERN_HELP
+from nusantara_fleet.model.workloads.checks import check_services
 
-FLEET_FILE = "fleet.yaml"
+FLEET_FILE = naming.FLEET_FILE
 M = TypeVar("M", bound=BaseModel)
-RESERVED_NAMES = {FLEET_FOLDER}
-
-_PATTERN_HELP = {
-    IMAGE_TAG: "must be a pinned release tag such as \"1.4.2\" (letters, digits, '.', '_', '-'); "
-    "`latest` and empty tags are never deployable",
-    DNS_LABEL: "must be a DNS label: lowercase letters, digits and '-', starting with a letter",
-}
+RESERVED_NAMES = {naming.FLEET_FOLDER}
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -60,6 +57,14 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+MESSAGE_VALUE_LIMIT = 80  # characters of a rejected value quoted back: enough to recognise it, never a flood
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MESSAGE_VALUE_LIMIT else f"{text[: MESSAGE_VALUE_LIMIT - 1]}…"
+
+
 def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -74,11 +79,11 @@ def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
         return f"required field {str(loc[-1])!r} is missing; add it"
     if kind == "string_pattern_mismatch":
         pattern = (error.get("ctx") or {}).get("pattern", "")
-        help_text = _PATTERN_HELP.get(pattern, f"must match {pattern}")
-        return f"{error['input']!r} {help_text}"
+        help_text = PATTERN_HELP[pattern]
+        return f"{_short(error['input'])} {help_text}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
-    return f"{error['msg']} (got {error['input']!r})"
+    return f"{error['msg']} (got {_short(error['input'])})"
 
 
 def _problems(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:
@@ -114,7 +119,7 @@ def _city_files(envs: Path, root: Path) -> tuple[dict[str, Path], list[Problem]]
                     display,
                     None,
                     "",
-                    f"city file name {name!r} {_PATTERN_HELP[DNS_LABEL]} "
+                    f"city file name {safe_yaml.quote(name)} {PATTERN_HELP[DNS_LABEL]} "
                     f"(and not {', '.join(sorted(RESERVED_NAMES))}); rename the file",
                 )
             )
@@ -135,106 +140,22 @@ def _city_files(envs: Path, root: Path) -> tuple[dict[str, Path], list[Problem]]
 
 def _display(path: Path, root: Path) -> str:
     try:
-        return str(path.relative_to(root))
+        return safe_yaml.label(str(path.relative_to(root)))
     except ValueError:
-        return str(path)
+        return safe_yaml.label(str(path))
 
 
-def check_fleet(spec: FleetSpec, fleet_src: Source, cities: dict[str, tuple[Source, CitySpec]]) -> list[Problem]:
-    """The rules that span files: primary, rollout order, gate, networks, unique services."""
-    problems = []
-    names = sorted(cities)
-    where = fleet_src.path
+def load_fleet(envs: Path, *, record: bool = False) -> Fleet:
+    """Read, validate and resolve `envs/`; raise ConfigError listing every problem found.
 
-    def at(loc: Loc, message: str) -> None:
-        problems.append(Problem(where, fleet_src.line_of(loc), format_loc(loc), message))
-
-    if spec.primary not in cities:
-        at(("primary",), f"primary city {spec.primary!r} has no city file; known cities: {', '.join(names)}")
-    seen: dict[str, int] = {}
-    for index, name in enumerate(spec.rollout.order):
-        loc: Loc = ("rollout", "order", index)
-        if name not in cities:
-            at(loc, f"unknown city {name!r} in the rollout order; known cities: {', '.join(names)}")
-        elif name in seen:
-            at(
-                loc,
-                f"city {name!r} appears twice in the rollout order (also at position {seen[name]}); "
-                "list every city exactly once",
-            )
-        seen.setdefault(name, index)
-    for name in names:
-        if name not in seen:
-            at(
-                ("rollout", "order"),
-                f"city {name!r} (envs/{name}.yaml) is missing from the rollout order; add it where it should roll out",
-            )
-    gated = spec.rollout.gated_city
-    if gated is not None and gated not in cities:
-        at(
-            ("rollout", "gated_city"),
-            f"gated city {gated!r} has no city file; known cities: {', '.join(names)}",
-        )
-    service_seen: dict[str, int] = {}
-    for index, svc in enumerate(spec.services):
-        if svc.name in service_seen:
-            at(
-                ("services", index, "name"),
-                f"service {svc.name!r} is defined twice (also services"
-                f"[{service_seen[svc.name]}]); service names must be unique",
-            )
-        service_seen.setdefault(svc.name, index)
-
-    known_services = {svc.name for svc in spec.services}
-    for name in names:
-        src, city = cities[name]
-        for svc_name in city.services:
-            if svc_name not in known_services:
-                guess = difflib.get_close_matches(svc_name, sorted(known_services), n=1)
-                hint = f"did you mean {guess[0]!r}? " if guess else ""
-                loc = ("services", svc_name)
-                problems.append(
-                    Problem(
-                        src.path,
-                        src.line_of(loc),
-                        format_loc(loc),
-                        f"unknown service {svc_name!r}; {hint}services in fleet.yaml: "
-                        f"{', '.join(sorted(known_services))}",
-                    )
-                )
-
-    networks = []
-    for name in names:
-        src, city = cities[name]
-        for field in ("pod_cidr", "service_cidr"):
-            value = getattr(city.network, field)
-            networks.append((ipaddress.IPv4Network(value), name, field, src))
-    for i, (net_a, city_a, field_a, src_a) in enumerate(networks):
-        for net_b, _, field_b, src_b in networks[i + 1 :]:
-            if net_a.overlaps(net_b):
-                loc = ("network", field_b)
-                problems.append(
-                    Problem(
-                        src_b.path,
-                        src_b.line_of(loc),
-                        format_loc(loc),
-                        f"{net_b} overlaps {city_a}'s {field_a} {net_a} ({src_a.path}); "
-                        "every pod and service network in the fleet must be distinct",
-                    )
-                )
-    pool_nodes = {
-        name: (city.node_pools.database or spec.node_pools.database).nodes for name, (_, city) in cities.items()
-    }
-    problems.extend(check_data(spec, fleet_src, cities, pool_nodes))
-    return problems
-
-
-def load_fleet(envs: Path) -> Fleet:
-    """Read, validate and resolve `envs/`; raise ConfigError listing every problem found."""
+    `record`: keep which input fields each plan was built from (`fleet.provenance`, for `fleet explain`).
+    """
+    if envs.is_symlink():  # a linked envs/ could be any directory of the machine that runs the command
+        raise ConfigError([Problem(safe_yaml.label(str(envs)), None, "", safe_yaml.LINKED_DIRECTORY)])
     root = envs.resolve().parent
     envs = envs.resolve()
     fleet_path = envs / FLEET_FILE
-    if not fleet_path.is_file():
+    if not os.path.lexists(fleet_path):  # a link or a directory in its place is refused when it is read
         raise ConfigError(
             [
                 Problem(
@@ -267,10 +188,14 @@ def load_fleet(envs: Path) -> Fleet:
         problems.append(Problem(fleet_src.path, None, "", "no city files found; add envs/<city>.yaml"))
     if problems or spec is None:
         raise ConfigError(problems)
-    problems.extend(check_fleet(spec, fleet_src, cities))
-    problems.extend(check_workloads(spec, fleet_src, cities))
+    located = Sources(fleet=fleet_src, cities={name: src for name, (src, _) in cities.items()})
+    specs = {name: city for name, (_, city) in cities.items()}
+    problems.extend(check_structure(spec, specs, located))
+    problems.extend(check_services(spec, located))
     if problems:
         raise ConfigError(problems)
-    fleet = resolve(spec, {name: (src.path, city) for name, (src, city) in cities.items()})
-    city_sources = {name: src for name, (src, _) in cities.items()}
-    return replace(fleet, warnings=tuple(workload_warnings(fleet, fleet_src, city_sources)))
+    if not record:
+        return resolve(spec, specs, located)
+    with recording() as recorded:
+        fleet = resolve(spec, specs, located)
+    return replace(fleet, provenance=recorded)

@@ -1,17 +1,23 @@
-"""Built-in kinds against Kubernetes' own OpenAPI schemas, as bundled by kubernetes-validate.
+"""Built-in kinds against Kubernetes' own OpenAPI schemas, on every supported minor, as bundled by
+kubernetes-validate.
 
 `kubernetes_validate.validate()` re-reads and re-resolves the schema on every call (about 12 ms per
-document) and stops at the first error; this module builds one validator per kind from the same bundled
-files and reports every error of a document. For a kind with many documents it also compiles the schema
-to Python (fastjsonschema, about 12x faster per document); a document that compiled check rejects is
-checked again by jsonschema, which lists all of its errors.
+document) and stops at the first error; this module builds validators from the same bundled files and
+reports every error of a document. Most kinds' schemas are the same on several minors: each (minor, kind)
+gets a digest of what validates (its schema and every definition it reaches, without descriptions and
+`x-kubernetes-*` annotations, which no validator reads), and one validator serves every minor with that
+digest. For a kind with many documents the schema is also compiled to Python (fastjsonschema, about 12x
+faster per document); a document the compiled check rejects is checked again by jsonschema, which lists
+all of its errors.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,38 +26,167 @@ import fastjsonschema
 import jsonschema
 from referencing import Registry, Resource
 
-KUBERNETES_VERSION = "1.28"  # the oldest minor any city runs; newer API fields must not slip in
-_SCHEMA_DIR = f"v{KUBERNETES_VERSION}.0-local-strict"  # strict: unknown fields are errors, not pruned
+# Every minor a city's cluster may run, oldest first: a manifest must apply before, during and after an
+# upgrade, so it must be valid on each of them (1.28 left upstream support; kubernetes-validate ships to 1.37).
+SUPPORTED_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
 _GROUP_SUFFIX = re.compile(r"^([^./]*)(?:\.[^/]*)?/")  # rbac.authorization.k8s.io/v1 -> rbac-v1
+# A kind's file refers to `/api/_definitions.json#/$defs/<name>`; the definitions to each other as `#/$defs/<name>`.
+_DEFINITION_REFS = ("/api/_definitions.json#/$defs/", "#/$defs/")
 # Compiling a kind's schema takes about 60 ms and saves about 0.4 ms per document.
 COMPILE_MIN_DOCUMENTS = 200
 # jsonschema (as kubernetes-validate runs it) checks no `format`; the compiled check must not either.
 _ANY_FORMAT = {name: (lambda _value: True) for name in ("byte", "date-time", "double", "int32", "int64")}
+# Keywords whose values are schemas by name (a property called `description` is still a property).
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs"})
+_DATA = frozenset({"enum", "const", "default", "examples"})
 
 
-def _schema_root() -> Any:
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", _SCHEMA_DIR)
+@dataclass(frozen=True)
+class Verdict:
+    """One document on every supported minor: the minors that lack its kind, and each error with the minors
+    it occurs on (both in SUPPORTED_VERSIONS order)."""
+
+    missing: tuple[str, ...] = ()
+    errors: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def _schema_root(version: str) -> Any:
+    # strict: unknown fields are errors, not pruned
+    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
 
 
 @cache
-def _definitions() -> Resource[Any]:
-    return Resource.from_contents(json.loads(_schema_root().joinpath("_definitions.json").read_text()))
+def _definitions_document(version: str) -> Any:
+    return json.loads(_schema_root(version).joinpath("_definitions.json").read_text())
 
 
-def _schema_file(api_version: str, kind: str) -> Any:
+def _schema_file(version: str, api_version: str, kind: str) -> Any:
     group_version = _GROUP_SUFFIX.sub(r"\1-", api_version)
-    return _schema_root().joinpath(f"{kind.lower()}-{group_version}.json")
+    return _schema_root(version).joinpath(f"{kind.lower()}-{group_version}.json")
 
 
 @cache
-def validator(api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
-    """The validator of one kind, built once; None when Kubernetes has no such built-in kind."""
-    file = _schema_file(api_version, kind)
-    if not file.is_file():
+def _kind_schema(version: str, api_version: str, kind: str) -> Any:
+    file = _schema_file(version, api_version, kind)
+    return json.loads(file.read_text()) if file.is_file() else None
+
+
+def _validating(node: Any) -> Any:
+    """`node` without what no validator reads, for comparing schemas across minors."""
+    if isinstance(node, list):
+        return [_validating(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kept: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "description" or key.startswith("x-kubernetes-"):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            kept[key] = {name: _validating(schema) for name, schema in value.items()}
+        else:
+            kept[key] = value if key in _DATA else _validating(value)
+    return kept
+
+
+def _definition_name(ref: Any) -> str | None:
+    for prefix in _DEFINITION_REFS:
+        if isinstance(ref, str) and ref.startswith(prefix):
+            return ref.removeprefix(prefix)
+    return None
+
+
+def _references(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        name = _definition_name(node.get("$ref"))
+        if name is not None:
+            found.add(name)
+        for value in node.values():
+            _references(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _references(value, found)
+    return found
+
+
+def _digest(node: Any) -> str:
+    return hashlib.sha256(json.dumps(_validating(node), sort_keys=True).encode()).hexdigest()
+
+
+@cache
+def _definition(version: str, name: str) -> tuple[str, frozenset[str]]:
+    """One definition of one minor: its digest and the definitions it refers to."""
+    node = _definitions_document(version)["$defs"][name]
+    return _digest(node), frozenset(_references(node, set()))
+
+
+@cache
+def schema_key(version: str, api_version: str, kind: str) -> str | None:
+    """The digest of everything that validates `kind` on `version`; None when that minor has no such kind."""
+    schema = _kind_schema(version, api_version, kind)
+    if schema is None:
         return None
-    schema = json.loads(file.read_text())
+    reached: set[str] = set()
+    pending = list(_references(schema, set()))
+    while pending:
+        name = pending.pop()
+        if name not in reached:
+            reached.add(name)
+            pending.extend(_definition(version, name)[1])
+    parts = [_digest(schema), *(f"{name}={_definition(version, name)[0]}" for name in sorted(reached))]
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    _SOURCES.setdefault(key, (version, api_version, kind))
+    return key
+
+
+# digest -> the first (minor, apiVersion, kind) seen with it: any of them builds the same validator
+_SOURCES: dict[str, tuple[str, str, str]] = {}
+
+
+def _local(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: f"#/$defs/{_definition_name(value)}" if key == "$ref" else _local(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_local(item) for item in node]
+    return node
+
+
+@cache
+def local_definitions(name: str) -> dict[str, Any]:
+    """Definition `name` of the newest supported minor and every definition it reaches, keyed by name with
+    `$ref`s as `#/$defs/<name>`: to embed under `$defs` in another schema (strict, like the rest)."""
+    version = SUPPORTED_VERSIONS[-1]
+    found: dict[str, Any] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current not in found:
+            found[current] = _local(_definitions_document(version)["$defs"][current])
+            pending.extend(_definition(version, current)[1])
+    return found
+
+
+@cache
+def keys(api_version: str, kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each distinct schema of a kind across SUPPORTED_VERSIONS (its digest), with the minors that share it."""
+    shared: dict[str, list[str]] = {}
+    for version in SUPPORTED_VERSIONS:
+        key = schema_key(version, api_version, kind)
+        if key is not None:
+            shared.setdefault(key, []).append(version)
+    return tuple((key, tuple(versions)) for key, versions in shared.items())
+
+
+@cache
+def validator(key: str) -> jsonschema.protocols.Validator:
+    """The validator of one schema digest (from `keys`), built once."""
+    version, api_version, kind = _SOURCES[key]
+    schema = _kind_schema(version, api_version, kind)
     # Both files carry their own `$id`, which is how the `$ref`s between them resolve.
-    registry: Registry[Any] = _definitions() @ (Resource.from_contents(schema) @ Registry())
+    definitions = Resource.from_contents(_definitions_document(version))
+    registry: Registry[Any] = definitions @ (Resource.from_contents(schema) @ Registry())
     checker: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema, registry=registry)
     return checker
 
@@ -66,24 +201,134 @@ def errors(body: dict[str, Any], checker: jsonschema.protocols.Validator) -> lis
 
 
 @cache
-def _definitions_document() -> Any:
-    return json.loads(_schema_root().joinpath("_definitions.json").read_text())
-
-
-@cache
-def compiled(api_version: str, kind: str) -> Callable[[Any], Any]:
-    """The kind's schema compiled to Python: raises `fastjsonschema.JsonSchemaException` on the first error."""
-    schema = json.loads(_schema_file(api_version, kind).read_text())
+def compiled(key: str) -> Callable[[Any], Any]:
+    """The schema compiled to Python: raises `fastjsonschema.JsonSchemaException` on the first error."""
+    version, api_version, kind = _SOURCES[key]
+    # fastjsonschema rewrites the `$ref`s of what it compiles in place: it gets copies of its own.
+    definitions = json.loads(_schema_root(version).joinpath("_definitions.json").read_text())
     check: Callable[[Any], Any] = fastjsonschema.compile(
-        schema, handlers={"https": lambda _uri: _definitions_document()}, formats=_ANY_FORMAT, use_default=False
+        json.loads(_schema_file(version, api_version, kind).read_text()),
+        handlers={"https": lambda _uri: definitions},
+        formats=_ANY_FORMAT,
+        use_default=False,
     )
     return check
 
 
-def passes(body: dict[str, Any], api_version: str, kind: str) -> bool:
+def passes(body: dict[str, Any], key: str) -> bool:
     """The compiled check's verdict (only a pass is trusted; `errors()` explains a failure)."""
     try:
-        compiled(api_version, kind)(body)
+        compiled(key)(body)
     except fastjsonschema.JsonSchemaException:
         return False
     return True
+
+
+def check(body: dict[str, Any], *, fast: bool = False) -> Verdict:
+    """One document against its kind on every supported minor; `fast` tries the compiled check first."""
+    api_version, kind = str(body.get("apiVersion", "")), str(body.get("kind", ""))
+    shared = _for_document(body, keys(api_version, kind))
+    present = {version for _, versions in shared for version in versions}
+    found: dict[str, set[str]] = {}
+    for key, versions in shared:
+        if fast and passes(body, key):
+            continue
+        for error in errors(body, validator(key)):
+            found.setdefault(error, set()).update(versions)
+    return Verdict(
+        missing=tuple(version for version in SUPPORTED_VERSIONS if version not in present),
+        errors=tuple((error, _ordered(versions)) for error, versions in sorted(found.items())),
+    )
+
+
+def _for_document(
+    body: dict[str, Any], shared: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`shared` with the schemas that differ only where this document does not reach merged: a Deployment
+    without `lifecycle` gets one verdict from the minors whose schemas differ only in `Lifecycle`.
+
+    Validation visits only the definitions the walk in `_reached` finds (a superset of them); when each of
+    those is the same in two minors, so is every step of the validation, and so its result."""
+    if len(shared) < 2:
+        return shared
+    version, api_version, kind = _SOURCES[shared[0][0]]
+    reached: set[str] = set()
+    _reached(_kind_schema(version, api_version, kind), body, version, reached, set())
+    merged: dict[tuple[str, ...], tuple[str, list[str]]] = {}
+    for key, versions in shared:
+        source = _SOURCES[key]
+        signature = (
+            _digest(_kind_schema(*source)),
+            *(_definition(source[0], name)[0] if _has_definition(source[0], name) else "" for name in sorted(reached)),
+        )
+        merged.setdefault(signature, (key, []))[1].extend(versions)
+    return tuple((key, _ordered(versions)) for key, versions in merged.values())
+
+
+def _has_definition(version: str, name: str) -> bool:
+    return name in _definitions_document(version)["$defs"]
+
+
+def _reached(node: Any, instance: Any, version: str, found: set[str], seen: set[tuple[str, int]]) -> None:
+    """Every definition that validating `instance` against `node` on `version` may visit: `$ref`s, and the
+    subschemas of the parts of `instance` present; any other keyword counts all that it refers to."""
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in _DATA or key == "$defs":
+            continue
+        if key == "$ref" and _definition_name(value) is not None:
+            name = str(_definition_name(value))
+            found.add(name)
+            if (name, id(instance)) not in seen:
+                seen.add((name, id(instance)))
+                _reached(_definitions_document(version)["$defs"][name], instance, version, found, seen)
+        elif key == "properties" and isinstance(value, dict):
+            if isinstance(instance, dict):
+                for field, item in instance.items():
+                    _reached(value.get(field), item, version, found, seen)
+        elif key == "additionalProperties" and isinstance(value, dict):
+            if isinstance(instance, dict):
+                declared = node.get("properties") or {}
+                for field, item in instance.items():
+                    if field not in declared:
+                        _reached(value, item, version, found, seen)
+        elif key == "items" and isinstance(value, dict):
+            if isinstance(instance, list):
+                for item in instance:
+                    _reached(value, item, version, found, seen)
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            for schema in value:
+                _reached(schema, instance, version, found, seen)
+        elif key in ("not", "if", "then", "else") and isinstance(value, dict):
+            _reached(value, instance, version, found, seen)
+        elif isinstance(value, dict | list):
+            _everything(value, version, found)
+
+
+def _everything(node: Any, version: str, found: set[str]) -> None:
+    closure: set[str] = set()
+    pending = list(_references(node, set()))
+    while pending:
+        name = pending.pop()
+        if name not in closure:
+            closure.add(name)
+            pending.extend(_definition(version, name)[1])
+    found.update(closure)
+
+
+def _ordered(versions: Iterable[str]) -> tuple[str, ...]:
+    chosen = set(versions)
+    return tuple(version for version in SUPPORTED_VERSIONS if version in chosen)
+
+
+def span(versions: tuple[str, ...]) -> str:
+    """Minors as people write them: runs of consecutive supported minors joined, e.g. `1.29-1.31, 1.33`."""
+    runs: list[list[str]] = []
+    for version in versions:
+        index = SUPPORTED_VERSIONS.index(version)
+        if runs and SUPPORTED_VERSIONS.index(runs[-1][-1]) == index - 1:
+            runs[-1].append(version)
+        else:
+            runs.append([version])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)

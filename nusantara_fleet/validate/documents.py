@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from nusantara_fleet import safe_yaml
 from nusantara_fleet.errors import ConfigError, Problem
-
-# libyaml parses the rendered tree about ten times faster than the pure-Python loader.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -47,34 +44,71 @@ class Document:
         return f"{self.kind or '?'}/{self.name or '?'}"
 
 
-def manifest_files(root: Path) -> list[Path]:
-    """Every YAML file under `root` (or `root` itself when it is a file), in a stable order."""
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        raise ConfigError([Problem(str(root), None, "", "no such directory; run `fleet synth` first")])
-    return sorted(path for path in root.rglob("*") if path.suffix in SUFFIXES and path.is_file())
+def manifest_files(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every YAML file under `root` (or `root` itself when it is a file), in a stable order, and a problem
+    for each link (never followed), special file, or directory named like a YAML file."""
+    shown = safe_yaml.label(str(root))
+    try:
+        info = os.lstat(root)
+    except FileNotFoundError:
+        raise ConfigError([Problem(shown, None, "", "no such directory; run `fleet synth` first")]) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise ConfigError([Problem(shown, None, "", safe_yaml.LINKED_DIRECTORY)])
+    if stat.S_ISREG(info.st_mode):
+        return [root], []
+    if not stat.S_ISDIR(info.st_mode):
+        kind = safe_yaml.kind_of(info.st_mode)
+        raise ConfigError([Problem(shown, None, "", f"is {kind}, not a directory of rendered YAML")])
+    budget = safe_yaml.Budget(shown)
+    files: list[Path] = []
+    problems: list[Problem] = []
+    pending = [root]
+    while pending:  # a loop, not recursion: a committed tree may nest directories thousands deep
+        directory = pending.pop()
+        entries, found = safe_yaml.scan(directory, str(directory))
+        problems.extend(found)
+        for name, display, entry in entries:
+            path = directory / name
+            named_yaml = path.suffix in safe_yaml.YAML_SUFFIXES
+            kind = safe_yaml.kind_of(entry.st_mode)
+            if stat.S_ISDIR(entry.st_mode) and not named_yaml:
+                pending.append(path)
+            elif named_yaml and kind is not None:
+                problems.append(
+                    Problem(display, None, "", f"is {kind} named like a YAML file; only regular files are read")
+                )
+            elif named_yaml:
+                budget.take(entry)
+                files.append(path)
+    return sorted(files), problems
 
 
 def load_documents(root: Path) -> list[Document]:
-    """Parse every document; a file that is not YAML of mappings is a `ConfigError` naming file and line."""
-    parsed = [item for path in manifest_files(root) for item in _parse(path)]
-    problems = [item for item in parsed if isinstance(item, Problem)]
+    """Parse every document; a file that is not YAML of mappings is a `ConfigError` naming file and line, and
+    so is a tree without a single document: a gate that checked nothing must not pass."""
+    files, problems = manifest_files(root)
+    parsed = [item for path in files for item in _parse(path)]
+    problems.extend(item for item in parsed if isinstance(item, Problem))
     if problems:
         raise ConfigError(problems)
-    return sorted((item for item in parsed if isinstance(item, Document)), key=lambda doc: (doc.path, doc.index))
+    documents = sorted((item for item in parsed if isinstance(item, Document)), key=lambda doc: (doc.path, doc.index))
+    if not documents:
+        raise ConfigError(
+            [Problem(safe_yaml.label(str(root)), None, "", "holds no YAML documents to check; run `fleet synth` first")]
+        )
+    return documents
 
 
 def _parse(path: Path) -> list[Document | Problem]:
-    text = path.read_text(encoding="utf-8")
+    display = str(path)  # every name under the root is printable: `safe_yaml.scan` refuses the others
     try:
-        bodies = [body for body in yaml.load_all(text, Loader=_LOADER) if body is not None]
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        return [Problem(str(path), line, "", f"not valid YAML: {exc.problem}")]
+        loaded = safe_yaml.load_all(safe_yaml.read_bytes(path, display), display)
+    except ConfigError as exc:
+        return list(exc.problems)
+    bodies = [body for body in loaded if body is not None]
     return [
-        Document(path=str(path), index=index, body=body)
+        Document(path=display, index=index, body=body)
         if isinstance(body, dict)
-        else Problem(str(path), None, "", f"document {index + 1} is a {type(body).__name__}, not an object")
+        else Problem(display, None, "", f"document {index + 1} is a {type(body).__name__}, not an object")
         for index, body in enumerate(bodies)
     ]

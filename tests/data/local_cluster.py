@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from nusantara_fleet.model.data import PatroniTiming
+from nusantara_fleet.model.data.timing import PatroniTiming
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LOOPBACK = "127.0.0.1"

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from nusantara_fleet import naming
-from tests.data.rendering import data_docs, patroni_yml, render_variant, set_mode, set_primary
-from tests.support import read_tree
+from tests.support import data_docs, in_mode, patroni_yml, read_tree, render_variant, set_primary
 
 
 def _primaries(out: Path) -> list[str]:
@@ -23,10 +22,11 @@ def _primaries(out: Path) -> list[str]:
 
 @pytest.mark.parametrize("mode", ["quorum", "standby-clusters"])
 def test_primary_bandung_moves_everything_consistently(tmp_path: Path, mode: str) -> None:
-    fleet, out = render_variant(tmp_path, partial(set_mode, mode=mode), partial(set_primary, city="bandung"))
+    fleet, out = render_variant(tmp_path, *in_mode(mode), partial(set_primary, city="bandung"))
     assert _primaries(out) == ["bandung/StatefulSet.postgres-bandung.k8s.yaml"]
     assert fleet.primary.name == fleet.gated_city.name == "bandung"
-    assert str(fleet.write_endpoint) == "postgres-write.bandung.db.nusantaramart.internal:5432"
+    order = next(app for app in fleet.workloads.city("surabaya").apps if app.name == "order")
+    assert order.config["DB_WRITE_HOST"] == "postgres-write.bandung.db.nusantaramart.internal"
     assert fleet.data.preference == ("bandung", "jakarta", "surabaya")
     # Only the primary city may bootstrap (quorum) or is not a standby (standby-clusters).
     configs = {city.name: patroni_yml(out, city.name) for city in fleet.cities}
@@ -73,7 +73,8 @@ def test_default_render_has_exactly_one_primary_in_jakarta(tmp_path: Path) -> No
 
 
 def test_data_objects_sync_before_the_apps(tmp_path: Path) -> None:
-    from nusantara_fleet.model.delivery import CITY_SYNC_WAVES, SYNC_WAVE
+    from nusantara_fleet.model.delivery import CITY_SYNC_WAVES
+    from nusantara_fleet.naming import SYNC_WAVE
 
     _, out = render_variant(tmp_path)
     waves = {doc["metadata"]["annotations"][SYNC_WAVE] for doc in data_docs(out).values()}

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from nusantara_fleet.constructs.data.scripts import label_role
-from nusantara_fleet.model.data import FOLLOWER_LABEL_VALUE, LEADER_LABEL_VALUE, STANDBY_LEADER_LABEL_VALUE
+from nusantara_fleet.model.data.patroni import FOLLOWER_LABEL_VALUE, LEADER_LABEL_VALUE, STANDBY_LEADER_LABEL_VALUE
+from nusantara_fleet.model.data.scripts import label_role
 
 
 @pytest.mark.parametrize(

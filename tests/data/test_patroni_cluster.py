@@ -65,8 +65,7 @@ from tests.data.local_cluster import (
     tail,
     wait_for,
 )
-from tests.data.rendering import render_variant, set_primary
-from tests.support import DIST, ENVS
+from tests.support import DIST, ENVS, render_variant, set_primary
 
 CITIES = ("jakarta", "bandung", "surabaya")
 REQUIRED = [Path("/usr/bin/etcd"), Path("/usr/bin/patroni"), PG_BIN / "postgres"]

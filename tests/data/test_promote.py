@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from nusantara_fleet.constructs.data.scripts import promote
+from nusantara_fleet.model.data.scripts import promote
 
 
 class _Patroni(BaseHTTPRequestHandler):

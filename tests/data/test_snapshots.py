@@ -1,4 +1,4 @@
-"""Snapshots of the data layer: one city's objects in each failover mode, plus a restore.
+"""Snapshots of the data layer in the variants dist/ does not show: standby-clusters mode, and a restore.
 
 Each golden under snapshots/ is the rendered YAML itself; `make snapshots` (UPDATE_SNAPSHOTS=1)
 rewrites them. The label_role.py script inside the ConfigMap is covered by its own file.
@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 
 from nusantara_fleet import cli
-from tests.data.rendering import data_docs, render_variant, set_mode
-from tests.support import ENVS, assert_snapshot
+from tests.support import ENVS, assert_snapshot, data_docs, render_variant, set_mode
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 # The kinds whose shape matters most; the rest are checked by schema and policy over dist/.
 KINDS = {"StatefulSet", "CronJob", "Job", "Role", "StorageClass"}
 
 
-@pytest.mark.parametrize(("mode", "city"), [("quorum", "jakarta"), ("standby-clusters", "bandung")])
-def test_snapshot_of_a_citys_data_layer(tmp_path: Path, mode: str, city: str) -> None:
+def test_snapshot_of_a_citys_data_layer_in_standby_clusters_mode(tmp_path: Path) -> None:
+    mode, city = "standby-clusters", "bandung"
     _, out = render_variant(tmp_path, partial(set_mode, mode=mode))
     parts = [
         f"# dist/{path}\n{(out / path).read_text()}"
@@ -31,8 +30,8 @@ def test_snapshot_of_a_citys_data_layer(tmp_path: Path, mode: str, city: str) ->
     assert_snapshot(SNAPSHOTS / f"{mode}-{city}.yaml", "---\n".join(parts))
 
 
-@pytest.mark.parametrize("mode", ["quorum", "standby-clusters"])
-def test_snapshot_of_the_patroni_config(tmp_path: Path, mode: str) -> None:
+def test_snapshot_of_the_patroni_config_in_standby_clusters_mode(tmp_path: Path) -> None:
+    mode = "standby-clusters"
     _, out = render_variant(tmp_path, partial(set_mode, mode=mode))
     assert_snapshot(
         SNAPSHOTS / f"{mode}-patroni-bandung.yaml", (out / "bandung" / "ConfigMap.patroni.k8s.yaml").read_text()

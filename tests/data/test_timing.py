@@ -8,7 +8,7 @@ import pytest
 
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import load_fleet
-from nusantara_fleet.model.data import PATRONI_MIN_TTL, PatroniTiming
+from nusantara_fleet.model.data.timing import PATRONI_MIN_TTL, PatroniTiming
 from tests.data.local_cluster import TEST_TIMING
 from tests.support import ENVS, edit_yaml
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.delivery.rendering import city_applications, collect_variant, fleet_docs, set_rollout
+from tests.support import city_applications, collect_variant, fleet_docs, set_rollout
 
 REPLICAS_IGNORED = {"group": "apps", "jsonPointers": ["/spec/replicas"], "kind": "Deployment"}
 

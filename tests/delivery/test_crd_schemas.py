@@ -1,5 +1,5 @@
-"""The delivery custom resources validate against their upstream schemas: Argo CD's (npm
-@kubernetes-models/argo-cd) and External Secrets' (npm @kubernetes-models/external-secrets)."""
+"""The delivery custom resources validate against the vendored upstream CRDs of Argo CD and External Secrets,
+strictly (unknown fields fail)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from nusantara_fleet.validate import crd_schemas
 from nusantara_fleet.validate.crd_schemas import Outcome
-from tests.delivery.rendering import ARGO_GROUP, collect_variant, fleet_docs, set_rollout
+from tests.support import ARGO_GROUP, collect_variant, fleet_docs, set_rollout
 
 GROUPS = (ARGO_GROUP, "external-secrets.io")
 
@@ -33,14 +33,20 @@ def test_argo_cd_objects_match_the_upstream_schemas(strategy: str, tmp_path: Pat
     assert crd_schemas.check(objects) == [Outcome()] * len(objects)
 
 
-def test_the_schemas_catch_a_broken_argo_cd_object(tmp_path: Path) -> None:
-    """The same check fails on the rendered objects with one field mistyped each."""
+def test_the_schemas_catch_a_broken_delivery_object(tmp_path: Path) -> None:
+    """The same check fails on the rendered objects with one field mistyped or misspelled each."""
     objects = {doc["kind"]: doc for doc in argo_objects(tmp_path, "application-set")}
     window = copy.deepcopy(objects["AppProject"])
     window["spec"]["syncWindows"][0]["manualSync"] = "yes"
     step = copy.deepcopy(objects["ApplicationSet"])
     step["spec"]["strategy"]["rollingSync"]["steps"][0]["matchExpressions"] = "bandung"
-    outcomes = crd_schemas.check([window, step])
-    assert [bool(outcome.errors) for outcome in outcomes] == [True, True]
-    assert "syncWindows" in outcomes[0].errors[0]
-    assert "matchExpressions" in outcomes[1].errors[0]
+    app = copy.deepcopy(objects["Application"])
+    app["spec"]["syncPolicy"]["automatd"] = app["spec"]["syncPolicy"].pop("automated")
+    secret = copy.deepcopy(objects["ExternalSecret"])
+    secret["spec"]["target"]["template"]["metdata"] = secret["spec"]["target"]["template"].pop("metadata")
+    assert crd_schemas.check([window, step, app, secret]) == [
+        Outcome(errors=("spec.syncWindows.0.manualSync: 'yes' is not of type 'boolean'",)),
+        Outcome(errors=("spec.strategy.rollingSync.steps.0.matchExpressions: 'bandung' is not of type 'array'",)),
+        Outcome(errors=("spec.syncPolicy: Additional properties are not allowed ('automatd' was unexpected)",)),
+        Outcome(errors=("spec.target.template: Additional properties are not allowed ('metdata' was unexpected)",)),
+    ]

@@ -10,7 +10,7 @@ import pytest
 
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import load_fleet
-from tests.delivery.rendering import set_rollout
+from tests.support import set_rollout
 
 
 @pytest.mark.parametrize(
@@ -23,9 +23,23 @@ from tests.delivery.rendering import set_rollout
             "rollout.gate_window.time_zone",
             "'Java/Jakarta' is not an IANA time zone such as Asia/Jakarta",
         ),
-        ({"gate_window": {"schedule": "@daily"}}, "rollout.gate_window.schedule", "must match"),
-        ({"gate_window": {"duration": "1 hour"}}, "rollout.gate_window.duration", "must match"),
-        ({"cluster_server": "https://k8s.example.internal"}, "rollout.cluster_server", "must match"),
+        (
+            {"gate_window": {"schedule": "@daily"}},
+            "rollout.gate_window.schedule",
+            "'@daily' must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "
+            "`30 2 * * *`; `@daily` and other descriptors are not accepted",
+        ),
+        (
+            {"gate_window": {"duration": "1 hour"}},
+            "rollout.gate_window.duration",
+            "'1 hour' must be a duration of hours, minutes and seconds, e.g. `1h`, `90m` or `1h30m`",
+        ),
+        (
+            {"cluster_server": "https://k8s.example.internal"},
+            "rollout.cluster_server",
+            "'https://k8s.example.internal' must be an https:// URL containing `{city}`, e.g. "
+            "`https://{city}.k8s.example:6443`",
+        ),
         ({"release_managers": []}, "rollout.release_managers", "List should have at least 1 item"),
         ({"repo": "x"}, "rollout.repo", "unknown key 'repo'; did you mean 'repo_url'?"),
     ],

@@ -15,8 +15,7 @@ import yaml
 from nusantara_fleet.cli import main
 from nusantara_fleet.diff import compare_trees, diff_sides
 from nusantara_fleet.diff import report as diff_report
-from tests.delivery.rendering import render_variant, set_primary, set_rollout
-from tests.support import ENVS, edit_yaml
+from tests.support import ENVS, edit_yaml, render_tree, set_primary, set_rollout
 
 Doc = dict[str, Any]
 
@@ -163,8 +162,8 @@ def test_safe_changes_raise_no_risk(tmp_path: Path) -> None:
 
 
 def test_primary_change_and_moved_gate_are_flagged(tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a")
-    head = render_variant(tmp_path / "b", partial(set_primary, city="bandung"))
+    base = render_tree(tmp_path / "a")
+    head = render_tree(tmp_path / "b", partial(set_primary, city="bandung"))
     result = compare_trees(base, head)
     messages = [str(risk) for risk in result.risks]
     assert any("primary city changed: jakarta -> bandung" in m for m in messages), messages
@@ -172,7 +171,7 @@ def test_primary_change_and_moved_gate_are_flagged(tmp_path: Path) -> None:
 
 
 def test_removing_the_gate_is_flagged(tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a")
+    base = render_tree(tmp_path / "a")
     head = tmp_path / "head"
     shutil.copytree(base, head)
 
@@ -209,8 +208,8 @@ def test_changed_objects_report_paths_counts_and_a_unified_diff(tmp_path: Path) 
 
 
 def test_markdown_report_leads_with_the_table_then_mermaid_then_sections(tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a")
-    head = render_variant(tmp_path / "b", partial(set_primary, city="bandung"))
+    base = render_tree(tmp_path / "a")
+    head = render_tree(tmp_path / "b", partial(set_primary, city="bandung"))
     markdown = diff_report.markdown(compare_trees(base, head))
     table = markdown.index("| city | added | removed | changed |")
     assert table < markdown.index("> [!CAUTION]") < markdown.index("```mermaid") < markdown.index("<details>")
@@ -221,8 +220,8 @@ def test_markdown_report_leads_with_the_table_then_mermaid_then_sections(tmp_pat
 
 
 def test_report_is_deterministic(tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a")
-    head = render_variant(tmp_path / "b", partial(set_primary, city="surabaya"))
+    base = render_tree(tmp_path / "a")
+    head = render_tree(tmp_path / "b", partial(set_primary, city="surabaya"))
     first = diff_report.markdown(compare_trees(base, head))
     shutil.copytree(base, tmp_path / "a2")
     shutil.copytree(head, tmp_path / "b2")
@@ -284,14 +283,14 @@ def test_collected_sides_are_exactly_what_synth_writes(tmp_path: Path) -> None:
     from nusantara_fleet.diff.objects import read_tree
     from nusantara_fleet.diff.sides import render_envs
 
-    written = read_tree(render_variant(tmp_path))
+    written = read_tree(render_tree(tmp_path))
     collected = render_envs(tmp_path / "envs")
     assert sorted(collected) == sorted(written)
     assert all(collected[key].body() == written[key].body() for key in written)
 
 
 def test_removing_the_gate_from_the_application_set_is_flagged(tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a", partial(set_rollout, strategy="application-set"))
+    base = render_tree(tmp_path / "a", partial(set_rollout, strategy="application-set"))
     head = tmp_path / "head"
     shutil.copytree(base, head)
 
@@ -307,7 +306,7 @@ def test_removing_the_gate_from_the_application_set_is_flagged(tmp_path: Path) -
 def test_a_folder_of_a_ref_is_a_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`REF:dist` compares what a commit deploys, generator changes included."""
     repo = tmp_path / "repo"
-    shutil.copytree(render_variant(tmp_path / "a"), repo / "dist")
+    shutil.copytree(render_tree(tmp_path / "a"), repo / "dist")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "dist")
     git(repo, "commit", "-q", "-m", "dist")
@@ -329,8 +328,8 @@ def _bump_everywhere(envs: Path) -> None:
 
 @pytest.mark.parametrize(("strategy", "flagged"), [("app-of-apps", True), ("application-set", False)])
 def test_one_commit_changing_several_ungated_cities_is_flagged(strategy: str, flagged: bool, tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a", partial(set_rollout, strategy=strategy))
-    head = render_variant(tmp_path / "b", partial(set_rollout, strategy=strategy), _bump_everywhere)
+    base = render_tree(tmp_path / "a", partial(set_rollout, strategy=strategy))
+    head = render_tree(tmp_path / "b", partial(set_rollout, strategy=strategy), _bump_everywhere)
     risks = [risk for risk in compare_trees(base, head).risks if risk.subject == "rollout order"]
     if flagged:
         assert [risk.message.split(" change in one commit")[0] for risk in risks] == ["bandung, surabaya"]
@@ -339,10 +338,10 @@ def test_one_commit_changing_several_ungated_cities_is_flagged(strategy: str, fl
 
 
 def test_a_release_to_one_city_does_not_raise_the_rollout_flag(tmp_path: Path) -> None:
-    base = render_variant(tmp_path / "a")
+    base = render_tree(tmp_path / "a")
 
     def release_in_bandung(envs: Path) -> None:
         edit_yaml(envs / "bandung.yaml", lambda city: city.update(services={"order": {"tag": "2.5.0"}}))
 
-    head = render_variant(tmp_path / "b", release_in_bandung)
+    head = render_tree(tmp_path / "b", release_in_bandung)
     assert [risk for risk in compare_trees(base, head).risks if risk.subject == "rollout order"] == []

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from nusantara_fleet import naming
-from tests.delivery.rendering import city_applications, collect_variant, fleet_docs, set_primary, set_rollout
+from tests.support import city_applications, collect_variant, fleet_docs, set_primary, set_rollout
 
 Change = Callable[[Path], None]
 # (variant id, changes to envs/, the city that must be gated)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from tests.delivery.rendering import FLEET, collect_variant, fleet_docs, set_rollout
+from tests.support import FLEET, collect_variant, fleet_docs, set_rollout
 
 
 def test_every_rendered_object_fits_the_project(tmp_path: Path) -> None:

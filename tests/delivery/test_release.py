@@ -120,7 +120,7 @@ def test_bad_arguments_are_named_errors_and_write_nothing(
     args: list[str], message: str, envs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = read_tree(envs)
-    assert fleet(*args, envs=envs) == 1
+    assert fleet(*args, envs=envs) == 2
     err = capsys.readouterr().err
     assert message in err
     assert "nothing was written" in err
@@ -132,7 +132,7 @@ def test_an_edit_the_fleet_rejects_writes_nothing(envs: Path, capsys: pytest.Cap
     """Validation runs on the whole fleet with the edit applied: a broken sibling file stops it too."""
     (envs / "surabaya.yaml").write_text((envs / "surabaya.yaml").read_text() + "surprise: 1\n")
     before = read_tree(envs)
-    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "5", envs=envs) == 1
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "5", envs=envs) == 2
     assert "unknown key 'surprise'" in capsys.readouterr().err
     assert read_tree(envs) == before
 

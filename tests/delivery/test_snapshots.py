@@ -1,4 +1,4 @@
-"""Snapshots of the Argo CD objects in dist/fleet for both rollout strategies.
+"""Snapshot of the Argo CD objects in dist/fleet for the strategy dist/ does not show (application-set).
 
 Each golden under snapshots/ is the rendered YAML itself; `make snapshots` (UPDATE_SNAPSHOTS=1) rewrites them.
 """
@@ -8,10 +8,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import pytest
-
-from tests.delivery.rendering import FLEET, render_variant, set_rollout
-from tests.support import assert_snapshot
+from tests.support import FLEET, assert_snapshot, render_tree, set_rollout
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 # The platform's fleet-topology ConfigMap is not a delivery object; everything else in dist/fleet is.
@@ -27,7 +24,6 @@ def delivery_objects(out: Path) -> str:
     return "---\n".join(parts)
 
 
-@pytest.mark.parametrize("strategy", ["app-of-apps", "application-set"])
-def test_snapshot_of_argo_cd_objects(strategy: str, tmp_path: Path) -> None:
-    rendered = delivery_objects(render_variant(tmp_path, partial(set_rollout, strategy=strategy)))
-    assert_snapshot(SNAPSHOTS / f"{strategy}.yaml", rendered)
+def test_snapshot_of_argo_cd_objects_with_an_application_set(tmp_path: Path) -> None:
+    rendered = delivery_objects(render_tree(tmp_path, partial(set_rollout, strategy="application-set")))
+    assert_snapshot(SNAPSHOTS / "application-set.yaml", rendered)

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from nusantara_fleet.model.schema import SCHEMA_DIR, SCHEMAS, schema_of, schema_texts
+from nusantara_fleet.model.spec.common import PATTERN_HELP
 from tests.support import ENVS
 
 
@@ -95,3 +96,19 @@ def test_schema_written_by_fleet_schema_matches(tmp_path: Path) -> None:
     written = write_schemas(tmp_path)
     assert sorted(p.name for p in written) == sorted(SCHEMAS)
     assert {p.name: p.read_text() for p in written} == schema_texts()
+
+
+def _patterns(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_patterns(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_patterns(item) for item in node))
+    return set()
+
+
+def test_every_pattern_is_explained_in_words() -> None:
+    """The loader answers a pattern mismatch with PATTERN_HELP, never with the regex itself."""
+    used = set().union(*(_patterns(schema_of(model)) for model in SCHEMAS.values()))
+    assert used, "no pattern found: the walk is broken"
+    assert sorted(used - set(PATTERN_HELP)) == []

@@ -10,8 +10,7 @@ import pytest
 
 from nusantara_fleet.model import Fleet
 from tests.network.reach import Pod, allowed, selects
-from tests.support import DIST
-from tests.workloads.rendering import all_docs, city_docs
+from tests.support import DIST, all_docs, city_docs
 
 APPS, DATA = "shop", "data"
 SERVICE = "fleet.nusantaramart.co.id/service"
@@ -127,7 +126,7 @@ def test_writers_reach_the_cities_that_may_hold_the_leader_and_nothing_else(
 
     out, policies = default
     fleet = load_fleet(ENVS)
-    leaders = {city.name for city in fleet.workloads.leader_cities}
+    leaders = set(fleet.workloads.leader_cities)
     assert fleet.primary.name in leaders
     for city in fleet.cities:
         for other in fleet.cities:

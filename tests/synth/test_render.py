@@ -149,9 +149,9 @@ def test_two_objects_that_would_share_a_file_are_refused() -> None:
     fleet = load_fleet(ENVS)
     chart = RenderChart(App(), "jakarta")
     city = fleet.city("jakarta")
-    Namespace(chart, fleet=fleet, city=city, name="shop", component="apps")
+    Namespace(chart, city=city, name="shop")
     with pytest.raises(ValueError, match=r"dist/jakarta/Namespace\.shop\.k8s\.yaml would be written twice"):
-        Namespace(chart, fleet=fleet, city=city, name="shop", component="data")
+        Namespace(chart, city=city, name="shop")
 
 
 def test_rendering_on_two_processes_writes_the_same_bytes(fresh: Path, tmp_path: Path) -> None:

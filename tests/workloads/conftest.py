@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nusantara_fleet.model import Fleet
-from tests.workloads.rendering import add_canaries, render_variant, set_edge
+from tests.support import add_canaries, render_variant, set_edge
 
 
 @pytest.fixture(scope="session")

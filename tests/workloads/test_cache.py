@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.support import DIST, edit_yaml
-from tests.workloads.rendering import city_docs, render_variant
+from tests.support import DIST, city_docs, edit_yaml, render_variant
 
 
 def _cache(out: Path, city: str) -> dict[str, Any]:

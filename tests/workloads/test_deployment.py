@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from nusantara_fleet.model import Fleet
-from tests.workloads.rendering import all_docs, city_docs
+from tests.support import all_docs, city_docs
 
 
 @pytest.fixture(params=["ingress_canary", "gateway_canary"])

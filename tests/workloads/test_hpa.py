@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from nusantara_fleet.model import load_fleet
-from tests.support import DIST, edit_yaml
-from tests.workloads.rendering import city_docs
+from tests.support import DIST, city_docs, edit_yaml
 
 
 def _hpa(city: str, service: str) -> dict[str, Any]:
@@ -50,8 +49,8 @@ def test_capacity_the_pools_cannot_place_is_a_warning(envs: Path) -> None:
 def test_more_traffic_scales_further_but_not_past_one_pod_per_node(envs: Path) -> None:
     edit_yaml(envs / "fleet.yaml", lambda fleet: fleet["capacity"].update(peak_rps=6000))
     fleet = load_fleet(envs)
-    jakarta = fleet.city("jakarta")
-    scaling = fleet.workloads.scaling(jakarta, next(s for s in fleet.services if s.name == "gateway"))
+    gateway = next(app for app in fleet.workloads.city("jakarta").apps if app.name == "gateway")
+    scaling = gateway.scaling
     assert (scaling.share_rps, scaling.needed, scaling.max_replicas) == (3000, 6, 3)
     messages = [str(w) for w in fleet.warnings if w.field == "node_pools.general.nodes"]
     line = 1 + (envs / "jakarta.yaml").read_text().splitlines().index("  general: {nodes: 3}")

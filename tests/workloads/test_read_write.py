@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.support import edit_yaml
-from tests.workloads.rendering import city_docs, render_variant
+from tests.support import city_docs, edit_yaml, render_variant
 
 WRITERS = ("order", "payment")  # the services with `write` routes in envs/fleet.yaml
 READERS = ("catalog", "inventory", "report")

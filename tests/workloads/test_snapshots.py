@@ -1,4 +1,6 @@
-"""Snapshots of everything one service renders, in each edge mode, with and without a canary.
+"""Snapshots of everything one service renders in the variants dist/ does not show: a canary, the other edge.
+
+The default (ingress-nginx, no canary) is dist/ itself, the fleet-wide golden.
 
 The exposed service (`gateway`) is the one whose objects change with both switches. Each golden
 under snapshots/ is the rendered YAML itself; `make snapshots` (UPDATE_SNAPSHOTS=1) rewrites them.
@@ -12,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import assert_snapshot
-from tests.workloads.rendering import SNAPSHOT_CITY, add_canaries, render_variant, set_edge
+from tests.support import SNAPSHOT_CITY, add_canaries, assert_snapshot, render_variant, set_edge
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 SERVICE = "gateway"
@@ -21,7 +22,6 @@ SERVICE = "gateway"
 OWNED = {SERVICE, f"{SERVICE}-canary", f"{SERVICE}-config", f"{SERVICE}-https-redirect", "edge"}
 
 VARIANTS: dict[str, list[Callable[[Path], None]]] = {
-    "ingress": [partial(set_edge, mode="ingress-nginx")],
     "ingress-canary": [partial(set_edge, mode="ingress-nginx"), add_canaries],
     "gateway-api": [partial(set_edge, mode="gateway-api")],
     "gateway-api-canary": [partial(set_edge, mode="gateway-api"), add_canaries],

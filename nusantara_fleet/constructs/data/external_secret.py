@@ -1,4 +1,4 @@
-"""ExternalSecrets: the database Secrets come from the cluster's secret store; no value is rendered.
+"""ExternalSecret: a database Secret from the cluster's secret store; no value is ever rendered.
 
 Every city gets the same credentials and CA (a standby streams the primary's catalog, so its users
 are the primary's) and its own object-storage key.
@@ -8,37 +8,27 @@ from __future__ import annotations
 
 from nusantara_fleet.constructs.data.meta import data_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
-from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.data import CREDENTIALS_SECRET, OBJECT_STORAGE_SECRET, TLS_SECRET
-
-
-def secret_keys(city: City) -> dict[str, tuple[str, list[str]]]:
-    """Secret name → (store key, properties copied from it)."""
-    return {
-        CREDENTIALS_SECRET: ("credentials", ["app-password", "replication-password", "superuser-password"]),
-        OBJECT_STORAGE_SECRET: (f"object-storage/{city.name}", ["access-key-id", "secret-access-key"]),
-        TLS_SECRET: ("tls", ["ca.crt", "tls.crt", "tls.key"]),
-    }
+from nusantara_fleet.model.cities import City
+from nusantara_fleet.model.data.plans import SecretPlan
 
 
 class ExternalSecret(Manifest):
-    def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City, name: str) -> None:
-        secrets = fleet.spec.database.secrets
-        key, properties = secret_keys(city)[name]
+    def __init__(self, scope: RenderChart, *, city: City, namespace: str, plan: SecretPlan) -> None:
         super().__init__(
             scope,
             {
                 "apiVersion": "external-secrets.io/v1",
                 "kind": "ExternalSecret",
-                "metadata": data_metadata(fleet=fleet, city=city, kind="ExternalSecret", name=name),
+                "metadata": data_metadata(city, plan.identity, kind="ExternalSecret", namespace=namespace),
                 "spec": {
                     "data": [
-                        {"remoteRef": {"key": f"{secrets.path}/{key}", "property": prop}, "secretKey": prop}
-                        for prop in properties
+                        {"remoteRef": {"key": plan.store_key, "property": prop}, "secretKey": prop}
+                        for prop in plan.properties
                     ],
-                    "refreshInterval": secrets.refresh,
-                    "secretStoreRef": {"kind": "ClusterSecretStore", "name": secrets.store},
-                    "target": {"creationPolicy": "Owner", "deletionPolicy": "Retain", "name": name},
+                    "refreshInterval": plan.refresh,
+                    "secretStoreRef": {"kind": "ClusterSecretStore", "name": plan.store},
+                    "target": {"creationPolicy": "Owner", "deletionPolicy": "Retain", "name": plan.identity.name},
                 },
             },
+            plan=plan,
         )

@@ -5,41 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from nusantara_fleet import naming
-from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.data import DATA_LAYER, DatabaseRole
-from nusantara_fleet.model.delivery import object_annotations
+from nusantara_fleet.model.cities import City
+from nusantara_fleet.model.data.plans import Identity
+from nusantara_fleet.model.delivery import Layer, object_annotations
 
-COMPONENT = "database"
+COMPONENT: naming.Component = "data"
+LAYER: Layer = "data"
 
 
-def data_labels(
-    *, fleet: Fleet, city: City, name: str, role: DatabaseRole | None = None, cluster: str | None = None
-) -> dict[str, str]:
+def data_labels(city: City, identity: Identity) -> dict[str, str]:
     """Standard labels; Patroni pods and StatefulSets add their cluster (Patroni scope) and database role."""
-    labels = naming.labels(fleet=fleet, city=city, name=name, component=COMPONENT, version=fleet.spec.database.tag)
-    if role is not None:
-        labels[naming.DATABASE_ROLE_LABEL] = role
-        labels[naming.DATABASE_CLUSTER_LABEL] = cluster or fleet.data.city(city.name).scope
+    labels = city.labels(name=identity.app, component=COMPONENT, version=identity.version)
+    if identity.role is not None:
+        labels[naming.DATABASE_ROLE_LABEL] = identity.role
+    if identity.cluster is not None:
+        labels[naming.DATABASE_CLUSTER_LABEL] = identity.cluster
     return labels
 
 
-def data_metadata(
-    *,
-    fleet: Fleet,
-    city: City,
-    kind: str,
-    name: str,
-    role: DatabaseRole | None = None,
-    cluster: str | None = None,
-    app: str | None = None,
-    namespaced: bool = True,
-) -> dict[str, Any]:
-    """`app` names the application in the labels when the object's name carries more (the city)."""
+def data_metadata(city: City, identity: Identity, *, kind: str, namespace: str | None) -> dict[str, Any]:
+    """`namespace` None for cluster-scoped kinds."""
     metadata: dict[str, Any] = {
-        "annotations": object_annotations(kind=kind, layer=DATA_LAYER),
-        "labels": data_labels(fleet=fleet, city=city, name=app or name, role=role, cluster=cluster),
-        "name": name,
+        "annotations": object_annotations(kind=kind, layer=LAYER),
+        "labels": data_labels(city, identity),
+        "name": identity.name,
     }
-    if namespaced:
-        metadata["namespace"] = fleet.spec.namespaces.data
+    if namespace is not None:
+        metadata["namespace"] = namespace
     return metadata

@@ -2,44 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from nusantara_fleet.constructs.data.meta import data_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
-from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.cities import City
+from nusantara_fleet.model.data.plans import StorageClassPlan
 
 
 class StorageClass(Manifest):
-    def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
-        storage = fleet.spec.database.storage
+    def __init__(self, scope: RenderChart, *, city: City, plan: StorageClassPlan) -> None:
         super().__init__(
             scope,
             {
                 "apiVersion": "storage.k8s.io/v1",
                 "kind": "StorageClass",
-                "metadata": data_metadata(
-                    fleet=fleet, city=city, kind="StorageClass", name=storage.class_name, namespaced=False
-                ),
-                "allowVolumeExpansion": True,
-                "parameters": storage.parameters,
-                "provisioner": storage.provisioner,
-                # A deleted claim must never take a database's data with it.
-                "reclaimPolicy": "Retain",
-                # Bind where the pod lands: a local volume on another node is of no use to it.
-                "volumeBindingMode": "WaitForFirstConsumer",
+                "metadata": data_metadata(city, plan.identity, kind="StorageClass", namespace=None),
+                "allowVolumeExpansion": plan.expandable,
+                "parameters": plan.parameters,
+                "provisioner": plan.provisioner,
+                "reclaimPolicy": plan.reclaim_policy,
+                "volumeBindingMode": plan.binding_mode,
             },
+            plan=plan,
         )
-
-
-def claim_template(name: str, size: str, storage_class: str) -> dict[str, Any]:
-    """A StatefulSet's volumeClaimTemplate on the retained storage class."""
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name},
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "resources": {"requests": {"storage": size}},
-            "storageClassName": storage_class,
-        },
-    }

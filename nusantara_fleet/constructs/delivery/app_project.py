@@ -3,29 +3,19 @@ one for the root Application, which alone may write Argo CD's own objects on the
 
 from __future__ import annotations
 
+from nusantara_fleet import naming
 from nusantara_fleet.constructs.delivery.labels import delivery_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import CITY_CLUSTER_KINDS, IN_CLUSTER
-
-RELEASE_MANAGER = "release-manager"
-# What the root Application deploys into Argo CD's namespace, and nothing else.
-FLEET_KINDS = (
-    {"group": "", "kind": "ConfigMap"},
-    {"group": "", "kind": "Secret"},  # the cluster Secrets the ExternalSecrets create
-    {"group": "external-secrets.io", "kind": "ExternalSecret"},
-    {"group": "argoproj.io", "kind": "AppProject"},
-    {"group": "argoproj.io", "kind": "Application"},
-    {"group": "argoproj.io", "kind": "ApplicationSet"},
-)
+from nusantara_fleet.model.delivery import CITY_CLUSTER_KINDS, FLEET_KINDS
 
 
 class CitiesProject(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
         delivery = fleet.delivery
         gated = fleet.gated_city
-        gated_app = f"{delivery.project}/{delivery.city_app(gated)}"
-        role = f"proj:{delivery.project}:{RELEASE_MANAGER}"
+        gated_app = f"{delivery.project}/{delivery.city_app(gated.name)}"
+        role = f"proj:{delivery.project}:{naming.RELEASE_MANAGER}"
         window = delivery.gate_window
         super().__init__(
             scope,
@@ -49,7 +39,7 @@ class CitiesProject(Manifest):
                         {
                             "description": f"Release managers: the only role that may sync {gated.name}",
                             "groups": list(delivery.release_managers),
-                            "name": RELEASE_MANAGER,
+                            "name": naming.RELEASE_MANAGER,
                             "policies": [
                                 f"p, {role}, applications, get, {delivery.project}/*, allow",
                                 f"p, {role}, applications, sync, {gated_app}, allow",
@@ -59,7 +49,7 @@ class CitiesProject(Manifest):
                     "sourceRepos": [delivery.repo_url],
                     "syncWindows": [
                         {
-                            "applications": [delivery.city_app(gated)],
+                            "applications": [delivery.city_app(gated.name)],
                             "clusters": [gated.name],
                             "description": f"{gated.name} waits for a release manager: no automatic sync, "
                             "manual sync allowed",
@@ -72,6 +62,7 @@ class CitiesProject(Manifest):
                     ],
                 },
             },
+            plan=fleet.delivery,
         )
 
 
@@ -90,9 +81,10 @@ class FleetProject(Manifest):
                     "clusterResourceWhitelist": [],
                     "description": f"Argo CD's own objects for {fleet.spec.project}: projects, Applications, "
                     "cluster registrations, health checks",
-                    "destinations": [{"name": IN_CLUSTER, "namespace": delivery.namespace}],
+                    "destinations": [{"name": naming.IN_CLUSTER, "namespace": delivery.namespace}],
                     "namespaceResourceWhitelist": list(FLEET_KINDS),
                     "sourceRepos": [delivery.repo_url],
                 },
             },
+            plan=fleet.delivery,
         )

@@ -12,17 +12,10 @@ from typing import Any
 import yaml
 
 from nusantara_fleet import naming
-from nusantara_fleet.constructs.delivery.labels import delivery_labels
+from nusantara_fleet.constructs.delivery.labels import application_source, delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import (
-    APP_SYNC_OPTIONS,
-    CITY_IGNORE_DIFFERENCES,
-    MANIFEST_PATHS,
-    RETRY,
-    REVISION_HISTORY,
-    SYNC_WAVE,
-)
+from nusantara_fleet.model.delivery import CITY_IGNORE_DIFFERENCES, REVISION_HISTORY, sync_policy
 
 # Values the generator hands the template; RollingSync steps select Applications by the city label.
 CITY = "{{.city}}"
@@ -47,7 +40,7 @@ class CityApplicationSet(Manifest):
                 step["maxUpdate"] = 0
             steps.append(step)
         template_labels = {
-            **delivery_labels(fleet=fleet, name=f"{delivery.project}-{CITY}"),
+            **delivery_labels(fleet=fleet, name=delivery.city_app(CITY)),
             naming.CITY_LABEL: CITY,
             naming.ROLE_LABEL: "{{.role}}",
             naming.ROLLOUT_STEP_LABEL: "{{.step}}",
@@ -58,7 +51,7 @@ class CityApplicationSet(Manifest):
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "ApplicationSet",
                 "metadata": {
-                    "annotations": {SYNC_WAVE: "0"},
+                    "annotations": {naming.SYNC_WAVE: "0"},
                     "labels": delivery_labels(fleet=fleet, name=delivery.project),
                     "name": delivery.project,
                     "namespace": delivery.namespace,
@@ -89,9 +82,9 @@ class CityApplicationSet(Manifest):
                     "syncPolicy": {"applicationsSync": "create-update", "preserveResourcesOnDeletion": True},
                     "template": {
                         "metadata": {
-                            "annotations": {MANIFEST_PATHS: "."},
+                            "annotations": {naming.MANIFEST_PATHS: "."},
                             "labels": template_labels,
-                            "name": f"{delivery.project}-{CITY}",
+                            "name": delivery.city_app(CITY),
                             "namespace": delivery.namespace,
                         },
                         "spec": {
@@ -99,16 +92,13 @@ class CityApplicationSet(Manifest):
                             "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                             "project": delivery.project,
                             "revisionHistoryLimit": REVISION_HISTORY,
-                            "source": {
-                                "directory": {"recurse": False},
-                                "path": delivery.city_path(CITY),
-                                "repoURL": delivery.repo_url,
-                                "targetRevision": delivery.target_revision,
-                            },
-                            "syncPolicy": {"retry": RETRY, "syncOptions": list(APP_SYNC_OPTIONS)},
+                            "source": application_source(delivery, delivery.city_path(CITY)),
+                            # automated sync comes per city from the template patch (never for the gate)
+                            "syncPolicy": sync_policy(automated=False),
                         },
                     },
                     "templatePatch": _template_patch(),
                 },
             },
+            plan=(fleet.delivery, fleet.cities),
         )

@@ -9,23 +9,16 @@ from importlib.resources import files
 from string import Template
 
 from nusantara_fleet import naming
-from nusantara_fleet.constructs.delivery.labels import delivery_labels, setup_metadata
+from nusantara_fleet.constructs.delivery.labels import argocd_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
 
-NAME = "argocd-cm"
 HEALTH_KEY = "resource.customizations.health.argoproj.io_Application"
-ARGOCD = "argocd"
 
 
 def application_health_lua() -> str:
     text = files(__package__).joinpath("application_health.lua").read_text(encoding="utf-8")
     return Template(text).substitute(gate_annotation=naming.GATE_ANNOTATION)
-
-
-def argocd_labels(*, fleet: Fleet, name: str) -> dict[str, str]:
-    """The standard labels, except `part-of: argocd`: Argo CD reads only ConfigMaps that carry it."""
-    return {**delivery_labels(fleet=fleet, name=name), "app.kubernetes.io/part-of": ARGOCD}
 
 
 class ArgoCdConfig(Manifest):
@@ -35,7 +28,9 @@ class ArgoCdConfig(Manifest):
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": setup_metadata(fleet=fleet, name=NAME, labels=argocd_labels(fleet=fleet, name=NAME)),
+                "metadata": setup_metadata(
+                    fleet=fleet, name=naming.ARGOCD_CM, labels=argocd_labels(fleet=fleet, name=naming.ARGOCD_CM)
+                ),
                 "data": {HEALTH_KEY: application_health_lua()},
             },
         )

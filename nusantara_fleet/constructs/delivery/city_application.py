@@ -7,19 +7,14 @@ check in argocd-cm the root applies a city only once the cities before it are he
 from __future__ import annotations
 
 from nusantara_fleet import naming
-from nusantara_fleet.constructs.delivery.labels import delivery_labels
-from nusantara_fleet.constructs.delivery.sync_policy import sync_policy
+from nusantara_fleet.constructs.delivery.labels import application_source, delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.delivery import (
-    APP_SYNC_OPTIONS,
     CHILD_APP_SYNC_OPTIONS,
     CITY_IGNORE_DIFFERENCES,
-    MANIFEST_PATHS,
-    RESOURCES_FINALIZER,
     REVISION_HISTORY,
-    SYNC_OPTIONS,
-    SYNC_WAVE,
+    sync_policy,
 )
 
 
@@ -27,9 +22,9 @@ class CityApplication(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
         delivery = fleet.delivery
         annotations = {
-            MANIFEST_PATHS: ".",
-            SYNC_OPTIONS: CHILD_APP_SYNC_OPTIONS,
-            SYNC_WAVE: str(city.wave),
+            naming.MANIFEST_PATHS: ".",
+            naming.SYNC_OPTIONS: CHILD_APP_SYNC_OPTIONS,
+            naming.SYNC_WAVE: str(city.wave),
         }
         if city.gated:
             annotations[naming.GATE_ANNOTATION] = "true"
@@ -40,9 +35,9 @@ class CityApplication(Manifest):
                 "kind": "Application",
                 "metadata": {
                     "annotations": annotations,
-                    "finalizers": [RESOURCES_FINALIZER],
-                    "labels": delivery_labels(fleet=fleet, name=delivery.city_app(city), city=city),
-                    "name": delivery.city_app(city),
+                    "finalizers": [naming.RESOURCES_FINALIZER],
+                    "labels": delivery_labels(fleet=fleet, name=delivery.city_app(city.name), city=city),
+                    "name": delivery.city_app(city.name),
                     "namespace": delivery.namespace,
                 },
                 "spec": {
@@ -50,13 +45,9 @@ class CityApplication(Manifest):
                     "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                     "project": delivery.project,
                     "revisionHistoryLimit": REVISION_HISTORY,
-                    "source": {
-                        "directory": {"recurse": False},
-                        "path": delivery.city_path(city.name),
-                        "repoURL": delivery.repo_url,
-                        "targetRevision": delivery.target_revision,
-                    },
-                    "syncPolicy": sync_policy(automated=delivery.automated(city), options=APP_SYNC_OPTIONS),
+                    "source": application_source(delivery, delivery.city_path(city.name)),
+                    "syncPolicy": sync_policy(automated=delivery.automated(city)),
                 },
             },
+            plan=(fleet.delivery, city),
         )

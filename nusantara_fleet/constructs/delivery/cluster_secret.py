@@ -7,20 +7,18 @@ exec provider, TLS data) comes from the secret store, so no credential is ever i
 
 from __future__ import annotations
 
+from nusantara_fleet import naming
 from nusantara_fleet.constructs.delivery.labels import delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_OPTIONS, SYNC_WAVE
-
-SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
-CONFIG = "config"
+from nusantara_fleet.model.delivery import CLUSTER_CONFIG_KEY as CONFIG
+from nusantara_fleet.model.delivery import CLUSTER_SECRET_SYNC_OPTIONS, FLEET_SETUP_WAVE
 
 
 class ClusterSecret(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
         delivery = fleet.delivery
-        secrets = fleet.spec.database.secrets
-        name = f"cluster-{city.name}"
+        name = naming.cluster_secret(city.name)
         labels = delivery_labels(fleet=fleet, name=name, city=city)
         super().__init__(
             scope,
@@ -28,8 +26,10 @@ class ClusterSecret(Manifest):
                 "apiVersion": "external-secrets.io/v1",
                 "kind": "ExternalSecret",
                 "metadata": {
-                    # Removing a cluster by mistake would orphan its Applications: never prune it.
-                    "annotations": {SYNC_OPTIONS: "Prune=false", SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+                    "annotations": {
+                        naming.SYNC_OPTIONS: CLUSTER_SECRET_SYNC_OPTIONS,
+                        naming.SYNC_WAVE: str(FLEET_SETUP_WAVE),
+                    },
                     "labels": labels,
                     "name": name,
                     "namespace": delivery.namespace,
@@ -37,12 +37,12 @@ class ClusterSecret(Manifest):
                 "spec": {
                     "data": [
                         {
-                            "remoteRef": {"key": delivery.cluster_credentials(city), "property": CONFIG},
+                            "remoteRef": {"key": delivery.cluster_credentials(city.name), "property": CONFIG},
                             "secretKey": CONFIG,
                         }
                     ],
-                    "refreshInterval": secrets.refresh,
-                    "secretStoreRef": {"kind": "ClusterSecretStore", "name": secrets.store},
+                    "refreshInterval": delivery.secret_refresh,
+                    "secretStoreRef": {"kind": "ClusterSecretStore", "name": delivery.secret_store},
                     "target": {
                         "creationPolicy": "Owner",
                         "deletionPolicy": "Retain",
@@ -51,12 +51,13 @@ class ClusterSecret(Manifest):
                             "data": {
                                 CONFIG: "{{ .config }}",
                                 "name": city.name,
-                                "server": delivery.cluster_server(city),
+                                "server": delivery.cluster_server(city.name),
                             },
-                            "metadata": {"labels": {**labels, SECRET_TYPE_LABEL: "cluster"}},
+                            "metadata": {"labels": {**labels, naming.ARGOCD_SECRET_TYPE_LABEL: "cluster"}},
                             "type": "Opaque",
                         },
                     },
                 },
             },
+            plan=(fleet.delivery, city),
         )

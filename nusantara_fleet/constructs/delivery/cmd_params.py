@@ -6,12 +6,11 @@ The applicationset-controller reads these at start: restart it once after the fi
 
 from __future__ import annotations
 
-from nusantara_fleet.constructs.delivery.argocd_cm import argocd_labels
-from nusantara_fleet.constructs.delivery.labels import setup_metadata
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.delivery.labels import argocd_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-
-NAME = "argocd-cmd-params-cm"
+from nusantara_fleet.model.delivery import APPLICATIONSET_PARAMS
 
 
 class ArgoCdCmdParams(Manifest):
@@ -21,10 +20,11 @@ class ArgoCdCmdParams(Manifest):
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": setup_metadata(fleet=fleet, name=NAME, labels=argocd_labels(fleet=fleet, name=NAME)),
-                "data": {
-                    "applicationsetcontroller.enable.policy.override": "true",
-                    "applicationsetcontroller.enable.progressive.syncs": "true",
-                },
+                "metadata": setup_metadata(
+                    fleet=fleet,
+                    name=naming.ARGOCD_CMD_PARAMS,
+                    labels=argocd_labels(fleet=fleet, name=naming.ARGOCD_CMD_PARAMS),
+                ),
+                "data": APPLICATIONSET_PARAMS,
             },
         )

@@ -1,16 +1,21 @@
-"""Labels and metadata of the Argo CD objects: the fleet's standard labels, plus the city for per-city objects."""
+"""What every Argo CD object of the fleet shares: labels, setup metadata, and an Application's source."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from nusantara_fleet import naming
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, SYNC_WAVE
+from nusantara_fleet.model.delivery import FLEET_SETUP_WAVE, Delivery
 
-COMPONENT = "delivery"
+COMPONENT: naming.Component = "delivery"
+ARGOCD = "argocd"  # the `part-of` value Argo CD requires on the ConfigMaps it reads
 
 
 def delivery_labels(*, fleet: Fleet, name: str, city: City | None = None) -> dict[str, str]:
-    labels = naming.fleet_labels(fleet=fleet, name=name, component=COMPONENT, version=naming.GENERATOR_VERSION)
+    labels = naming.fleet_labels(
+        project=fleet.spec.project, name=name, component=COMPONENT, version=naming.GENERATOR_VERSION
+    )
     if city is not None:
         labels |= {
             naming.CITY_LABEL: city.name,
@@ -20,11 +25,26 @@ def delivery_labels(*, fleet: Fleet, name: str, city: City | None = None) -> dic
     return labels
 
 
+def argocd_labels(*, fleet: Fleet, name: str) -> dict[str, str]:
+    """The standard labels, except `part-of: argocd`: Argo CD reads only ConfigMaps that carry it."""
+    return {**delivery_labels(fleet=fleet, name=name), naming.PART_OF_LABEL: ARGOCD}
+
+
 def setup_metadata(*, fleet: Fleet, name: str, labels: dict[str, str]) -> dict[str, object]:
     """Metadata of the objects Argo CD needs before any city syncs (projects, its own config)."""
     return {
-        "annotations": {SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+        "annotations": {naming.SYNC_WAVE: str(FLEET_SETUP_WAVE)},
         "labels": labels,
         "name": name,
         "namespace": fleet.delivery.namespace,
+    }
+
+
+def application_source(delivery: Delivery, path: str) -> dict[str, Any]:
+    """One folder of `dist/` at the revision Argo CD follows; each folder is flat (one file per object)."""
+    return {
+        "directory": {"recurse": False},
+        "path": path,
+        "repoURL": delivery.repo_url,
+        "targetRevision": delivery.target_revision,
     }

@@ -7,11 +7,11 @@ Bootstrapped once by hand (`kubectl apply -n argocd -f dist/fleet/AppProject.<pr
 
 from __future__ import annotations
 
-from nusantara_fleet.constructs.delivery.labels import delivery_labels
-from nusantara_fleet.constructs.delivery.sync_policy import sync_policy
+from nusantara_fleet import naming
+from nusantara_fleet.constructs.delivery.labels import application_source, delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import APP_SYNC_OPTIONS, IN_CLUSTER, REVISION_HISTORY
+from nusantara_fleet.model.delivery import REVISION_HISTORY, sync_policy
 
 
 class RootApplication(Manifest):
@@ -28,16 +28,12 @@ class RootApplication(Manifest):
                     "namespace": delivery.namespace,
                 },
                 "spec": {
-                    "destination": {"name": IN_CLUSTER, "namespace": delivery.namespace},
+                    "destination": {"name": naming.IN_CLUSTER, "namespace": delivery.namespace},
                     "project": delivery.root_app,
                     "revisionHistoryLimit": REVISION_HISTORY,
-                    "source": {
-                        "directory": {"recurse": False},
-                        "path": delivery.fleet_path,
-                        "repoURL": delivery.repo_url,
-                        "targetRevision": delivery.target_revision,
-                    },
-                    "syncPolicy": sync_policy(automated=True, options=APP_SYNC_OPTIONS),
+                    "source": application_source(delivery, delivery.fleet_path),
+                    "syncPolicy": sync_policy(automated=True),
                 },
             },
+            plan=fleet.delivery,
         )

@@ -26,24 +26,19 @@ from nusantara_fleet.constructs.network.network_policy import (
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import App
 
-DEFAULT_DENY = "default-deny"
-ALLOW_DNS = "allow-dns"
 
-
-def _app_ingress(fleet: Fleet, app: App) -> list[dict[str, Any]]:
+def _app_ingress(app: App) -> list[dict[str, Any]]:
     net = app.network
     rules = []
     if net.ingress_namespace is not None:
         rules.append({"from": [namespace_peer(net.ingress_namespace)], "ports": tcp(app.port)})
     if net.ingress_services:
         rules.append({"from": [services_peer(net.ingress_services)], "ports": tcp(app.port)})
-    rules.append(
-        {"from": [namespace_peer(fleet.spec.network_policy.monitoring_namespace)], "ports": tcp(app.metrics_port)}
-    )
+    rules.append({"from": [namespace_peer(net.monitoring_namespace)], "ports": tcp(app.metrics_port)})
     return rules
 
 
-def _app_egress(fleet: Fleet, app: App) -> list[dict[str, Any]]:
+def _app_egress(app: App) -> list[dict[str, Any]]:
     net = app.network
     rules: list[dict[str, Any]] = [
         {"ports": tcp(peers.port), "to": [services_peer(peers.services)]} for peers in net.egress_services
@@ -53,8 +48,7 @@ def _app_egress(fleet: Fleet, app: App) -> list[dict[str, Any]]:
     if net.write_cidrs:
         rules.append({"ports": tcp(net.write_port), "to": [{"ipBlock": {"cidr": cidr}} for cidr in net.write_cidrs]})
     if net.cache:
-        cache = fleet.spec.report_cache
-        rules.append({"ports": tcp(cache.port), "to": [services_peer((cache.name,))]})
+        rules.append({"ports": tcp(net.cache_port), "to": [services_peer((net.cache_name,))]})
     for peer in net.peers:
         rules.append({"ports": tcp(*peer.ports), "to": [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]})
     return rules
@@ -62,14 +56,17 @@ def _app_egress(fleet: Fleet, app: App) -> list[dict[str, Any]]:
 
 def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
     policy = fleet.spec.network_policy
-    NetworkPolicy(scope, fleet=fleet, city=city, name=DEFAULT_DENY, pod_selector={}, ingress=[], egress=[])
+    NetworkPolicy(
+        scope, fleet=fleet, city=city, name=naming.DEFAULT_DENY, pod_selector={}, ingress=[], egress=[], plan=None
+    )
     dns_ports = [{"port": policy.dns_port, "protocol": protocol} for protocol in ("TCP", "UDP")]
     dns_peer = {**namespace_peer(policy.dns_namespace), "podSelector": {"matchLabels": policy.dns_pod_labels}}
     NetworkPolicy(
         scope,
         fleet=fleet,
         city=city,
-        name=ALLOW_DNS,
+        name=naming.ALLOW_DNS,
+        plan=policy,
         pod_selector={},
         ingress=None,
         egress=[{"ports": dns_ports, "to": [dns_peer]}],
@@ -81,9 +78,10 @@ def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
             fleet=fleet,
             city=city,
             name=app.name,
+            plan=app,
             pod_selector=naming.service_selector(app.name),
-            ingress=_app_ingress(fleet, app),
-            egress=_app_egress(fleet, app),
+            ingress=_app_ingress(app),
+            egress=_app_egress(app),
         )
     if plan.cache is not None:
         NetworkPolicy(
@@ -91,6 +89,7 @@ def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
             fleet=fleet,
             city=city,
             name=plan.cache.name,
+            plan=plan.cache,
             pod_selector=naming.service_selector(plan.cache.name),
             ingress=[{"from": [services_peer(plan.cache.clients)], "ports": tcp(plan.cache.port)}],
             egress=[],

@@ -10,12 +10,11 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import City, Fleet
 
-COMPONENT = "network"
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
+COMPONENT: naming.Component = "network"
 
 
 def namespace_peer(name: str) -> dict[str, Any]:
-    return {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: name}}}
+    return {"namespaceSelector": {"matchLabels": {naming.NAMESPACE_NAME_LABEL: name}}}
 
 
 def services_peer(services: tuple[str, ...]) -> dict[str, Any]:
@@ -40,6 +39,7 @@ class NetworkPolicy(Manifest):
         pod_selector: dict[str, str],
         ingress: list[dict[str, Any]] | None,
         egress: list[dict[str, Any]] | None,
+        plan: object,
     ) -> None:
         """`None` leaves a direction out of the policy; `[]` denies it for the selected pods."""
         spec: dict[str, Any] = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}}
@@ -57,12 +57,11 @@ class NetworkPolicy(Manifest):
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=name, component=COMPONENT, version=naming.GENERATOR_VERSION
-                    ),
+                    "labels": city.labels(name=name, component=COMPONENT, version=naming.GENERATOR_VERSION),
                     "name": name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "spec": spec,
             },
+            plan=plan,
         )

@@ -11,8 +11,8 @@ from nusantara_fleet.model import City, Fleet
 
 
 def render_city_platform(scope: Construct, *, fleet: Fleet, city: City) -> None:
-    for component, name in fleet.spec.namespaces:
-        Namespace(scope, fleet=fleet, city=city, name=name, component=component)
+    for _, name in fleet.spec.namespaces:
+        Namespace(scope, city=city, name=name)
     CityFacts(scope, fleet=fleet, city=city)
 
 

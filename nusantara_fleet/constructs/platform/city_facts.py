@@ -10,8 +10,6 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import City, Fleet
 
-NAME = "city-facts"
-
 
 class CityFacts(Manifest):
     def __init__(self, scope: Construct, *, fleet: Fleet, city: City) -> None:
@@ -22,10 +20,10 @@ class CityFacts(Manifest):
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=NAME, component="platform", version=naming.GENERATOR_VERSION
+                    "labels": city.labels(
+                        name=naming.CITY_FACTS, component="platform", version=naming.GENERATOR_VERSION
                     ),
-                    "name": NAME,
+                    "name": naming.CITY_FACTS,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "data": {
@@ -40,4 +38,5 @@ class CityFacts(Manifest):
                     "service-cidr": city.network.service_cidr,
                 },
             },
+            plan=city,
         )

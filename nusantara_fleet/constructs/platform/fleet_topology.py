@@ -10,8 +10,6 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import Fleet
 
-NAME = "fleet-topology"
-
 
 class FleetTopology(Manifest):
     def __init__(self, scope: Construct, *, fleet: Fleet) -> None:
@@ -32,9 +30,12 @@ class FleetTopology(Manifest):
                 "kind": "ConfigMap",
                 "metadata": {
                     "labels": naming.fleet_labels(
-                        fleet=fleet, name=NAME, component="platform", version=naming.GENERATOR_VERSION
+                        project=fleet.spec.project,
+                        name=naming.FLEET_TOPOLOGY,
+                        component="platform",
+                        version=naming.GENERATOR_VERSION,
                     ),
-                    "name": NAME,
+                    "name": naming.FLEET_TOPOLOGY,
                     "namespace": fleet.delivery.namespace,  # beside Argo CD on the management cluster
                 },
                 "data": {
@@ -43,4 +44,5 @@ class FleetTopology(Manifest):
                     "rollout-order": ",".join(city.name for city in fleet.cities),
                 },
             },
+            plan=fleet.cities,
         )

@@ -6,12 +6,12 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
-from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model import City
 from nusantara_fleet.model.delivery import object_annotations
 
 
 class Namespace(Manifest):
-    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, name: str, component: str) -> None:
+    def __init__(self, scope: Construct, *, city: City, name: str) -> None:
         super().__init__(
             scope,
             {
@@ -19,10 +19,9 @@ class Namespace(Manifest):
                 "kind": "Namespace",
                 "metadata": {
                     "annotations": object_annotations(kind="Namespace", layer="namespaces"),
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=name, component=component, version=naming.GENERATOR_VERSION
-                    ),
+                    "labels": city.labels(name=name, component="platform", version=naming.GENERATOR_VERSION),
                     "name": name,
                 },
             },
+            plan=city,
         )

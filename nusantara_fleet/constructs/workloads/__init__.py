@@ -11,7 +11,6 @@ from nusantara_fleet.constructs.workloads.hpa import HorizontalPodAutoscaler
 from nusantara_fleet.constructs.workloads.httproute import HTTPRoute, HTTPSRedirect
 from nusantara_fleet.constructs.workloads.ingress import Ingress
 from nusantara_fleet.constructs.workloads.pdb import PodDisruptionBudget
-from nusantara_fleet.constructs.workloads.redis import COMPONENT as CACHE_COMPONENT
 from nusantara_fleet.constructs.workloads.redis import RedisStatefulSet
 from nusantara_fleet.constructs.workloads.service import Service
 from nusantara_fleet.constructs.workloads.service_account import ServiceAccount
@@ -22,7 +21,7 @@ def render_city_workloads(scope: Construct, *, fleet: Fleet, city: City) -> None
     plan = fleet.workloads.city(city)
     for app in plan.apps:
         version = app.stable.version
-        ServiceAccount(scope, fleet=fleet, city=city, name=app.name, component=app.component, version=version)
+        ServiceAccount(scope, fleet=fleet, city=city, name=app.name, version=version, plan=app)
         AppConfig(scope, fleet=fleet, city=city, app=app)
         HorizontalPodAutoscaler(scope, fleet=fleet, city=city, app=app)
         for variant in app.variants:
@@ -32,13 +31,20 @@ def render_city_workloads(scope: Construct, *, fleet: Fleet, city: City) -> None
                 fleet=fleet,
                 city=city,
                 name=variant.name,
-                component=app.component,
+                plan=app,
                 version=variant.version,
                 ports={"http": app.port, "metrics": app.metrics_port},
             )
             if variant.disruption_budget:
                 PodDisruptionBudget(
-                    scope, fleet=fleet, city=city, name=variant.name, component=app.component, version=variant.version
+                    scope,
+                    fleet=fleet,
+                    city=city,
+                    name=variant.name,
+                    plan=app,
+                    version=variant.version,
+                    min_available=app.pdb_min_available,
+                    unhealthy_eviction=app.pdb_unhealthy_eviction,
                 )
     edge = plan.edge
     if edge.mode == "gateway-api":
@@ -51,15 +57,24 @@ def render_city_workloads(scope: Construct, *, fleet: Fleet, city: City) -> None
     cache = plan.cache
     if cache is not None:
         name, version = cache.name, cache.version
-        ServiceAccount(scope, fleet=fleet, city=city, name=name, component=CACHE_COMPONENT, version=version)
+        ServiceAccount(scope, fleet=fleet, city=city, name=name, version=version, plan=cache)
         RedisStatefulSet(scope, fleet=fleet, city=city, cache=cache)
         Service(
             scope,
             fleet=fleet,
             city=city,
             name=name,
-            component=CACHE_COMPONENT,
+            plan=cache,
             version=version,
             ports={"redis": cache.port},
         )
-        PodDisruptionBudget(scope, fleet=fleet, city=city, name=name, component=CACHE_COMPONENT, version=version)
+        PodDisruptionBudget(
+            scope,
+            fleet=fleet,
+            city=city,
+            name=name,
+            plan=cache,
+            version=version,
+            min_available=cache.pdb_min_available,
+            unhealthy_eviction=cache.pdb_unhealthy_eviction,
+        )

@@ -6,13 +6,14 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.workloads import App, config_name
+from nusantara_fleet.model.workloads import App
 
 
 class AppConfig(Manifest):
     def __init__(self, scope: Construct, *, fleet: Fleet, city: City, app: App) -> None:
-        name = config_name(app.name)
+        name = naming.config_name(app.name)
         super().__init__(
             scope,
             {
@@ -20,11 +21,10 @@ class AppConfig(Manifest):
                 "data": app.config,
                 "kind": "ConfigMap",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=name, component=app.component, version=app.stable.version
-                    ),
+                    "labels": workload_labels(city, name=name, version=app.stable.version),
                     "name": name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
             },
+            plan=app,
         )

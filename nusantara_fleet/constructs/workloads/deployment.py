@@ -10,18 +10,18 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
-from nusantara_fleet.constructs.workloads import pod
+from nusantara_fleet.constructs.workloads.labels import pod_labels, workload_labels
+from nusantara_fleet.constructs import pod
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.workloads import App, Variant, config_name
+from nusantara_fleet.model.workloads import App, Variant
 
-CONFIG_CHECKSUM = "fleet.nusantaramart.co.id/config-sha256"
 TMP_VOLUME = "tmp"
 TMP_PATH = "/tmp"
 
 
 class Deployment(Manifest):
     def __init__(self, scope: Construct, *, fleet: Fleet, city: City, app: App, variant: Variant) -> None:
-        selector = naming.selector_labels(name=variant.name, city=city)
+        selector = city.selector(variant.name)
         health = {"httpGet": {"path": app.health_path, "port": "http"}}
         volumes = []
         mounts = []
@@ -29,9 +29,9 @@ class Deployment(Manifest):
             volumes.append({"emptyDir": {"sizeLimit": f"{app.tmp_size_mib}Mi"}, "name": TMP_VOLUME})
             mounts.append({"mountPath": TMP_PATH, "name": TMP_VOLUME})
         container = {
-            "envFrom": [{"configMapRef": {"name": config_name(app.name)}}],
+            "envFrom": [{"configMapRef": {"name": naming.config_name(app.name)}}],
             "image": variant.image,
-            "imagePullPolicy": "IfNotPresent",
+            "imagePullPolicy": app.pull_policy,
             "livenessProbe": pod.probe(health, app.probes.liveness),
             "name": app.name,
             "ports": [
@@ -50,9 +50,7 @@ class Deployment(Manifest):
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=variant.name, component=app.component, version=variant.version
-                    ),
+                    "labels": workload_labels(city, name=variant.name, version=variant.version),
                     "name": variant.name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
@@ -65,12 +63,10 @@ class Deployment(Manifest):
                     },
                     "template": {
                         "metadata": {
-                            "annotations": {CONFIG_CHECKSUM: app.config_checksum},
-                            "labels": naming.pod_labels(
-                                fleet=fleet,
-                                city=city,
+                            "annotations": {naming.APP_CONFIG_CHECKSUM: app.config_checksum},
+                            "labels": pod_labels(
+                                city,
                                 name=variant.name,
-                                component=app.component,
                                 version=variant.version,
                                 service=app.name,
                                 track=variant.track,
@@ -89,4 +85,5 @@ class Deployment(Manifest):
                     },
                 },
             },
+            plan=app,
         )

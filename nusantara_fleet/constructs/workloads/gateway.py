@@ -6,6 +6,7 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import Edge
 
@@ -33,12 +34,11 @@ class Gateway(Manifest):
                 "apiVersion": "gateway.networking.k8s.io/v1",
                 "kind": "Gateway",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=edge.gateway, component="edge", version=naming.GENERATOR_VERSION
-                    ),
+                    "labels": workload_labels(city, name=edge.gateway, version=naming.GENERATOR_VERSION),
                     "name": edge.gateway,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "spec": {"gatewayClassName": edge.gateway_class, "listeners": listeners},
             },
+            plan=edge,
         )

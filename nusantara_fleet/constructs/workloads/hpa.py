@@ -6,6 +6,7 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import App
 
@@ -19,9 +20,7 @@ class HorizontalPodAutoscaler(Manifest):
                 "apiVersion": "autoscaling/v2",
                 "kind": "HorizontalPodAutoscaler",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=name, component=app.component, version=app.stable.version
-                    ),
+                    "labels": workload_labels(city, name=name, version=app.stable.version),
                     "name": name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
@@ -40,4 +39,5 @@ class HorizontalPodAutoscaler(Manifest):
                     "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
                 },
             },
+            plan=app,
         )

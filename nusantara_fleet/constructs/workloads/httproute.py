@@ -12,10 +12,9 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import Edge
-
-REDIRECT_SUFFIX = "-https-redirect"
 
 
 def _route(fleet: Fleet, city: City, edge: Edge, name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -23,9 +22,7 @@ def _route(fleet: Fleet, city: City, edge: Edge, name: str, spec: dict[str, Any]
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
         "metadata": {
-            "labels": naming.labels(
-                fleet=fleet, city=city, name=name, component=edge.app.component, version=edge.app.stable.version
-            ),
+            "labels": workload_labels(city, name=name, version=edge.app.stable.version),
             "name": name,
             "namespace": fleet.spec.namespaces.apps,
         },
@@ -46,7 +43,7 @@ class HTTPRoute(Manifest):
                 for path in edge.paths
             ],
         }
-        super().__init__(scope, _route(fleet, city, edge, edge.app.name, spec))
+        super().__init__(scope, _route(fleet, city, edge, edge.app.name, spec), plan=edge)
 
 
 class HTTPSRedirect(Manifest):
@@ -57,4 +54,4 @@ class HTTPSRedirect(Manifest):
                 {"filters": [{"requestRedirect": {"scheme": "https", "statusCode": 301}, "type": "RequestRedirect"}]}
             ],
         }
-        super().__init__(scope, _route(fleet, city, edge, f"{edge.app.name}{REDIRECT_SUFFIX}", spec))
+        super().__init__(scope, _route(fleet, city, edge, edge.redirect_route, spec), plan=edge)

@@ -12,10 +12,9 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import Edge, Variant
-
-NGINX = "nginx.ingress.kubernetes.io"
 
 
 class Ingress(Manifest):
@@ -34,9 +33,12 @@ class Ingress(Manifest):
             ],
         }
         if variant.track == "canary":
-            annotations = {f"{NGINX}/canary": "true", f"{NGINX}/canary-weight": str(variant.weight)}
+            annotations = {
+                f"{naming.NGINX_ANNOTATION_PREFIX}/canary": "true",
+                f"{naming.NGINX_ANNOTATION_PREFIX}/canary-weight": str(variant.weight),
+            }
         else:
-            annotations = {f"{NGINX}/force-ssl-redirect": "true"}
+            annotations = {f"{naming.NGINX_ANNOTATION_PREFIX}/force-ssl-redirect": "true"}
             spec["tls"] = [{"hosts": list(edge.hosts), "secretName": edge.tls_secret}]
         super().__init__(
             scope,
@@ -45,12 +47,11 @@ class Ingress(Manifest):
                 "kind": "Ingress",
                 "metadata": {
                     "annotations": annotations,
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=variant.name, component=edge.app.component, version=variant.version
-                    ),
+                    "labels": workload_labels(city, name=variant.name, version=variant.version),
                     "name": variant.name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "spec": spec,
             },
+            plan=edge,
         )

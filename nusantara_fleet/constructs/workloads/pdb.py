@@ -6,26 +6,38 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
-from nusantara_fleet.model.workloads import PDB_MIN_AVAILABLE, PDB_UNHEALTHY_EVICTION
 
 
 class PodDisruptionBudget(Manifest):
-    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, name: str, component: str, version: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        fleet: Fleet,
+        city: City,
+        name: str,
+        version: str,
+        min_available: int,
+        unhealthy_eviction: str,
+        plan: object,
+    ) -> None:
         super().__init__(
             scope,
             {
                 "apiVersion": "policy/v1",
                 "kind": "PodDisruptionBudget",
                 "metadata": {
-                    "labels": naming.labels(fleet=fleet, city=city, name=name, component=component, version=version),
+                    "labels": workload_labels(city, name=name, version=version),
                     "name": name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "spec": {
-                    "minAvailable": PDB_MIN_AVAILABLE,
-                    "selector": {"matchLabels": naming.selector_labels(name=name, city=city)},
-                    "unhealthyPodEvictionPolicy": PDB_UNHEALTHY_EVICTION,
+                    "minAvailable": min_available,
+                    "selector": {"matchLabels": city.selector(name)},
+                    "unhealthyPodEvictionPolicy": unhealthy_eviction,
                 },
             },
+            plan=plan,
         )

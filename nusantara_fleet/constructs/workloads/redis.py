@@ -13,18 +13,18 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
-from nusantara_fleet.constructs.workloads import pod
+from nusantara_fleet.constructs.workloads.labels import pod_labels, workload_labels
+from nusantara_fleet.constructs import pod
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import Cache
 
 DATA_VOLUME = "data"
 DATA_PATH = "/data"
-COMPONENT = "cache"
 
 
 class RedisStatefulSet(Manifest):
     def __init__(self, scope: Construct, *, fleet: Fleet, city: City, cache: Cache) -> None:
-        selector = naming.selector_labels(name=cache.name, city=city)
+        selector = city.selector(cache.name)
         ping = {"exec": {"command": ["redis-cli", "-p", str(cache.port), "ping"]}}
         container = {
             "args": [
@@ -45,7 +45,7 @@ class RedisStatefulSet(Manifest):
             ],
             "command": ["redis-server"],
             "image": cache.image,
-            "imagePullPolicy": "IfNotPresent",
+            "imagePullPolicy": cache.pull_policy,
             "livenessProbe": pod.probe({"tcpSocket": {"port": "redis"}}, cache.probes.liveness),
             "name": "redis",
             "ports": [{"containerPort": cache.port, "name": "redis", "protocol": "TCP"}],
@@ -70,11 +70,9 @@ class RedisStatefulSet(Manifest):
             "serviceName": cache.name,
             "template": {
                 "metadata": {
-                    "labels": naming.pod_labels(
-                        fleet=fleet,
-                        city=city,
+                    "labels": pod_labels(
+                        city,
                         name=cache.name,
-                        component=COMPONENT,
                         version=cache.version,
                         service=cache.name,
                         track="stable",
@@ -101,12 +99,11 @@ class RedisStatefulSet(Manifest):
                 "apiVersion": "apps/v1",
                 "kind": "StatefulSet",
                 "metadata": {
-                    "labels": naming.labels(
-                        fleet=fleet, city=city, name=cache.name, component=COMPONENT, version=cache.version
-                    ),
+                    "labels": workload_labels(city, name=cache.name, version=cache.version),
                     "name": cache.name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
                 "spec": spec,
             },
+            plan=cache,
         )

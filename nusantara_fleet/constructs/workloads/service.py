@@ -6,6 +6,7 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
 
 
@@ -17,9 +18,9 @@ class Service(Manifest):
         fleet: Fleet,
         city: City,
         name: str,
-        component: str,
         version: str,
         ports: dict[str, int],
+        plan: object,
     ) -> None:
         """`ports` maps each named container port to the same Service port number."""
         super().__init__(
@@ -28,7 +29,7 @@ class Service(Manifest):
                 "apiVersion": "v1",
                 "kind": "Service",
                 "metadata": {
-                    "labels": naming.labels(fleet=fleet, city=city, name=name, component=component, version=version),
+                    "labels": workload_labels(city, name=name, version=version),
                     "name": name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
@@ -37,8 +38,9 @@ class Service(Manifest):
                         {"name": port_name, "port": number, "protocol": "TCP", "targetPort": port_name}
                         for port_name, number in sorted(ports.items())
                     ],
-                    "selector": naming.selector_labels(name=name, city=city),
+                    "selector": city.selector(name),
                     "type": "ClusterIP",
                 },
             },
+            plan=plan,
         )

@@ -6,11 +6,12 @@ from constructs import Construct
 
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
+from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
 
 
 class ServiceAccount(Manifest):
-    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, name: str, component: str, version: str) -> None:
+    def __init__(self, scope: Construct, *, fleet: Fleet, city: City, name: str, version: str, plan: object) -> None:
         super().__init__(
             scope,
             {
@@ -18,9 +19,10 @@ class ServiceAccount(Manifest):
                 "automountServiceAccountToken": False,
                 "kind": "ServiceAccount",
                 "metadata": {
-                    "labels": naming.labels(fleet=fleet, city=city, name=name, component=component, version=version),
+                    "labels": workload_labels(city, name=name, version=version),
                     "name": name,
                     "namespace": fleet.spec.namespaces.apps,
                 },
             },
+            plan=plan,
         )

@@ -1,0 +1,90 @@
+"""The rules that span files and must hold before the fleet can be resolved at all.
+
+Primary and gated city exist, the rollout order lists every city once, service names are unique and
+known, networks do not overlap. The rules of each concern run afterwards on the resolved views
+(`model/data/checks.py`, `model/workloads/checks.py`), so nothing they judge is derived twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+
+from nusantara_fleet.errors import Problem
+from nusantara_fleet.model.problems import Sources
+from nusantara_fleet.model.source import Loc
+from nusantara_fleet.model.spec import CitySpec, FleetSpec
+
+
+def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> list[Problem]:
+    problems: list[Problem] = []
+    names = sorted(cities)
+
+    def at(loc: Loc, message: str) -> None:
+        problems.append(sources.fleet_problem(loc, message))
+
+    if spec.primary not in cities:
+        at(("primary",), f"primary city {spec.primary!r} has no city file; known cities: {', '.join(names)}")
+    seen: dict[str, int] = {}
+    for index, name in enumerate(spec.rollout.order):
+        loc: Loc = ("rollout", "order", index)
+        if name not in cities:
+            at(loc, f"unknown city {name!r} in the rollout order; known cities: {', '.join(names)}")
+        elif name in seen:
+            at(
+                loc,
+                f"city {name!r} appears twice in the rollout order (also at position {seen[name]}); "
+                "list every city exactly once",
+            )
+        seen.setdefault(name, index)
+    for name in names:
+        if name not in seen:
+            at(
+                ("rollout", "order"),
+                f"city {name!r} (envs/{name}.yaml) is missing from the rollout order; add it where it should roll out",
+            )
+    gated = spec.rollout.gated_city
+    if gated is not None and gated not in cities:
+        at(("rollout", "gated_city"), f"gated city {gated!r} has no city file; known cities: {', '.join(names)}")
+    service_seen: dict[str, int] = {}
+    for index, svc in enumerate(spec.services):
+        if svc.name in service_seen:
+            at(
+                ("services", index, "name"),
+                f"service {svc.name!r} is defined twice (also services"
+                f"[{service_seen[svc.name]}]); service names must be unique",
+            )
+        service_seen.setdefault(svc.name, index)
+
+    known_services = {svc.name for svc in spec.services}
+    for name in names:
+        for svc_name in cities[name].services:
+            if svc_name not in known_services:
+                guess = difflib.get_close_matches(svc_name, sorted(known_services), n=1)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
+                problems.append(
+                    sources.city_problem(
+                        name,
+                        ("services", svc_name),
+                        f"unknown service {svc_name!r}; {hint}services in fleet.yaml: "
+                        f"{', '.join(sorted(known_services))}",
+                    )
+                )
+
+    networks = [
+        (ipaddress.IPv4Network(getattr(cities[name].network, field)), name, field)
+        for name in names
+        for field in ("pod_cidr", "service_cidr")
+    ]
+    for i, (net_a, city_a, field_a) in enumerate(networks):
+        for net_b, city_b, field_b in networks[i + 1 :]:
+            if net_a.overlaps(net_b):
+                problems.append(
+                    sources.city_problem(
+                        city_b,
+                        ("network", field_b),
+                        f"{net_b} overlaps {city_a}'s {field_a} {net_a} ({sources.cities[city_a].path}); "
+                        "every pod and service network in the fleet must be distinct",
+                    )
+                )
+    return problems

@@ -1,0 +1,681 @@
+"""Every data-layer object of a city as a plan: the decisions `constructs/data/` renders and never makes.
+
+Per city (namespace `data`, Argo CD layer `data`): the retained StorageClass, the ExternalSecrets,
+Patroni's and the backup's accounts, the `patroni` ConfigMap, the member and reporting StatefulSets
+with their PDB and Services, the network policies, etcd in quorum mode, the daily backup and, in the
+primary city only, the recap and the promotion Job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nusantara_fleet import naming
+from nusantara_fleet.model.cities import DATABASE_POOL, WORKLOAD_POOL, City
+from nusantara_fleet.model.data.layer import PGDATA_MOUNT, CityData, DataLayer
+from nusantara_fleet.model.data.patroni import (
+    CONFIG_DIR,
+    CONFIG_KEYS,
+    FOLLOWER_LABEL_VALUE,
+    LEADER_LABEL_VALUE,
+    SOCKET_DIR,
+    SUPERUSER,
+    TLS_DIR,
+    RestoreTarget,
+    checksum,
+    dump,
+    has_callbacks,
+    patroni_config,
+    scope_of,
+    script,
+)
+from nusantara_fleet.model.data.plans import (
+    AccountPlan,
+    CityDataPlan,
+    ConfigPlan,
+    CronJobPlan,
+    DatabaseRole,
+    DefaultDenyPlan,
+    DisruptionPlan,
+    Identity,
+    IngressPlan,
+    JobPlan,
+    MemberKind,
+    PolicyRule,
+    SecretPlan,
+    ServicePlan,
+    ServicePort,
+    StatefulSetPlan,
+    StorageClassPlan,
+)
+from nusantara_fleet.model.pods import (
+    Claim,
+    Container,
+    EnvVar,
+    Mount,
+    PodPlan,
+    Port,
+    Probe,
+    PullPolicy,
+    SecretKey,
+    Volume,
+)
+from nusantara_fleet.model.provenance import traced
+from nusantara_fleet.model.spec import FleetSpec
+
+POSTGRES_UID = 999  # the `postgres` user of the Debian PostgreSQL packages the image is built from
+NONROOT_UID = 65532  # the distroless `nonroot` user the etcd and kubectl images run as
+APP_USER = "shop"  # owner of the services' database; the recap refreshes its views as the owner
+# Patroni's documented probe timings: /liveness fails only when the HA loop stalls for a whole ttl.
+PATRONI_PROBE = Probe(
+    path="/liveness", port="patroni", period_seconds=10, timeout_seconds=5, failure_threshold=3, initial_delay_seconds=3
+)
+ETCD_METRICS_PORT = 2381  # plain-HTTP /health for the probes; the client port demands a client certificate
+ETCD_PROBE = Probe(path="/health", port=ETCD_METRICS_PORT, period_seconds=10, timeout_seconds=5, failure_threshold=3)
+ETCD_LIVENESS_DELAY_SECONDS = 10  # a member joining the quorum answers /health only after its first election
+ETCD_DATA_DIR = "/var/lib/etcd"
+ETCD_COMPACTION_RETENTION = "1h"  # Patroni rewrites a handful of keys every loop: an hour of history is plenty
+BACKUP_START_DEADLINE_SECONDS = 3600  # a base backup that cannot start within the hour waits for the next run
+BACKUP_BACKOFF = 2  # a transient object-storage error is retried twice, then the next night's run tries again
+RECAP_DEADLINE_SECONDS = 600  # the recap refreshes precomputed views; ten minutes means something is stuck
+RECAP_BACKOFF = 1  # the next quarter-hour run is the real retry
+PROMOTE_BACKOFF = 3  # a switchover refused while a candidate catches up succeeds on a later attempt
+JOB_HISTORY = 3  # finished Jobs kept per CronJob, enough to read the last failures
+WALG_COMPRESSION = "zstd"  # WAL-G's best ratio per CPU; forced half-empty segments shrink to almost nothing
+SOCKET_VOLUME_SIZE = "16Mi"  # a Unix socket and its lock file
+TMP_VOLUME_SIZE = "1Gi"  # pgpass and the temp files of sorts that spill from work_mem
+CONFIG_MODE = 0o555  # the role callback is executed straight from the mount
+TLS_MODE = 0o440  # PostgreSQL accepts a root-owned key readable by its group (fsGroup)
+RECAP_DIR = "/etc/recap"
+PROMOTE_DIR = "/etc/promote"
+# Patroni with etcd touches Kubernetes only in its role callback (get and patch its own pod's label);
+# on the Kubernetes DCS it keeps its leader lock and config in ConfigMaps and labels its pods
+# (Patroni's upstream Role minus the `delete*` verbs only `patronictl remove` uses, and minus Service
+# creation: the Services are rendered here).
+QUORUM_RULES = (PolicyRule(api_groups=("",), resources=("pods",), verbs=("get", "patch")),)
+KUBERNETES_DCS_RULES = (
+    PolicyRule(
+        api_groups=("",), resources=("configmaps",), verbs=("create", "get", "list", "patch", "update", "watch")
+    ),
+    # Patroni reads and patches endpoints even in ConfigMaps mode (upstream keeps these verbs).
+    PolicyRule(api_groups=("",), resources=("endpoints",), verbs=("get", "patch", "update")),
+    PolicyRule(api_groups=("",), resources=("pods",), verbs=("get", "list", "patch", "update", "watch")),
+)
+
+
+class _City:
+    """The inputs every plan of one city reads, gathered once."""
+
+    def __init__(self, spec: FleetSpec, layer: DataLayer, city: City) -> None:
+        self.spec = spec
+        self.layer = layer
+        self.city = city
+        self.here = layer.city(city.name)
+        self.namespace = spec.namespaces.data
+
+    @property
+    def pull_policy(self) -> PullPolicy:
+        return self.spec.workloads.image_pull_policy
+
+    def identity(self, name: str, *, app: str | None = None, version: str | None = None) -> Identity:
+        return Identity(name=name, app=app or name, version=version or self.layer.spec.tag)
+
+    def patroni_identity(self, name: str, app: str, role: DatabaseRole, cluster: str) -> Identity:
+        return Identity(name=name, app=app, version=self.layer.spec.tag, role=role, cluster=cluster)
+
+
+@traced
+def _secrets(c: _City) -> tuple[SecretPlan, ...]:
+    store = c.spec.database.secrets
+    keys = {
+        naming.CREDENTIALS_SECRET: ("credentials", ("app-password", "replication-password", "superuser-password")),
+        naming.OBJECT_STORAGE_SECRET: (f"object-storage/{c.city.name}", ("access-key-id", "secret-access-key")),
+        naming.TLS_SECRET: ("tls", ("ca.crt", "tls.crt", "tls.key")),
+    }
+    return tuple(
+        SecretPlan(
+            identity=c.identity(name),
+            store=store.store,
+            store_key=f"{store.path}/{key}",
+            properties=properties,
+            refresh=store.refresh,
+        )
+        for name, (key, properties) in keys.items()
+    )
+
+
+@traced
+def _accounts(c: _City) -> tuple[AccountPlan, ...]:
+    # The backup execs into the reporting members, where WAL-G reads PGDATA: those pods and no others.
+    pods = c.here.reporting_pods
+    backup_rules = (
+        PolicyRule(api_groups=("",), resources=("pods",), verbs=("get",), resource_names=pods),
+        PolicyRule(api_groups=("",), resources=("pods/exec",), verbs=("create",), resource_names=pods),
+    )
+    return (
+        AccountPlan(
+            identity=c.identity(naming.PATRONI_ACCOUNT),
+            rules=QUORUM_RULES if c.layer.quorum else KUBERNETES_DCS_RULES,
+        ),
+        AccountPlan(
+            identity=c.identity(naming.BACKUP_JOB, version=c.spec.database.backup.tag),
+            rules=backup_rules,
+        ),
+    )
+
+
+@traced
+def _patroni_config(c: _City) -> ConfigPlan:
+    data = {
+        CONFIG_KEYS[kind]: dump(patroni_config(c.layer, c.here, kind, project=c.spec.project, namespace=c.namespace))
+        for kind in ("member", "reporting")
+    }
+    if c.layer.quorum:
+        data[naming.CALLBACK_SCRIPT] = script(naming.CALLBACK_SCRIPT)
+    if c.city.is_primary:
+        data[naming.PROMOTE_SCRIPT] = script(naming.PROMOTE_SCRIPT)
+    return ConfigPlan(identity=c.identity(naming.PATRONI_CONFIG), data=data, checksum=checksum(data))
+
+
+def patroni_pod(c: _City, kind: MemberKind, *, config_map: str, cluster: str) -> PodPlan:
+    """A Patroni member's pod: one per database node across the city's whole cluster."""
+    database = c.spec.database
+    storage = c.city.spec.database.object_storage
+    credentials, object_storage = naming.CREDENTIALS_SECRET, naming.OBJECT_STORAGE_SECRET
+    env = (
+        EnvVar("PATRONI_NAME", field_path="metadata.name"),
+        EnvVar("POD_IP", field_path="status.podIP"),
+        EnvVar("PATRONI_RESTAPI_CONNECT_ADDRESS", value=f"$(POD_IP):{database.patroni_api_port}"),
+        EnvVar("PATRONI_POSTGRESQL_CONNECT_ADDRESS", value=f"$(POD_IP):{database.postgres_port}"),
+        EnvVar("PATRONI_SUPERUSER_PASSWORD", secret=SecretKey(credentials, "superuser-password")),
+        EnvVar("PATRONI_REPLICATION_PASSWORD", secret=SecretKey(credentials, "replication-password")),
+        EnvVar("POD_ROLE_LABEL", value=naming.PATRONI_ROLE_LABEL),
+        EnvVar("PGHOST", value=SOCKET_DIR),
+        EnvVar("PGUSER", value=SUPERUSER),
+        EnvVar("WALG_S3_PREFIX", value=f"s3://{storage.bucket}/{c.here.scope}"),
+        EnvVar("WALG_COMPRESSION_METHOD", value=WALG_COMPRESSION),
+        EnvVar("AWS_ENDPOINT", value=storage.endpoint),
+        EnvVar("AWS_REGION", value=storage.region),
+        EnvVar("AWS_S3_FORCE_PATH_STYLE", value="true"),
+        EnvVar("AWS_ACCESS_KEY_ID", secret=SecretKey(object_storage, "access-key-id")),
+        EnvVar("AWS_SECRET_ACCESS_KEY", secret=SecretKey(object_storage, "secret-access-key")),
+    )
+    key = CONFIG_KEYS[kind]
+    items = (key, naming.CALLBACK_SCRIPT) if has_callbacks(c.layer, kind) else (key,)
+
+    def probe(path: str) -> Probe:
+        return replace(PATRONI_PROBE, path=path)
+
+    container = Container(
+        name="patroni",
+        image=c.layer.image,
+        pull_policy=c.pull_policy,
+        command=("patroni", f"{CONFIG_DIR}/{key}"),
+        resources=c.spec.resource_classes.heavy,
+        env=env,
+        mounts=(
+            Mount(naming.PGDATA_CLAIM, PGDATA_MOUNT),
+            Mount("config", CONFIG_DIR, read_only=True),
+            Mount("tls", TLS_DIR, read_only=True),
+            Mount("socket", SOCKET_DIR),
+            Mount("tmp", "/tmp"),
+        ),
+        ports=(Port("postgresql", database.postgres_port), Port("patroni", database.patroni_api_port)),
+        liveness=probe("/liveness"),
+        readiness=probe("/readiness"),
+    )
+    return PodPlan(
+        containers=(container,),
+        volumes=(
+            Volume("config", config_map=config_map, items=items, mode=CONFIG_MODE),
+            Volume("tls", secret=naming.TLS_SECRET, mode=TLS_MODE),
+            Volume("socket", size_limit=SOCKET_VOLUME_SIZE, memory=True),
+            Volume("tmp", size_limit=TMP_VOLUME_SIZE),
+        ),
+        pool=c.city.pools[DATABASE_POOL],
+        uid=POSTGRES_UID,
+        fs_group=True,
+        account=naming.PATRONI_ACCOUNT,
+        one_per_node={naming.DATABASE_CLUSTER_LABEL: cluster},
+        # A stopping leader shuts PostgreSQL down cleanly and releases the lock within one lease, so a
+        # replica takes over without waiting for it to expire.
+        termination_grace_seconds=c.layer.timing.ttl,
+    )
+
+
+@traced
+def member_set(
+    c: _City,
+    kind: MemberKind,
+    *,
+    name: str,
+    app: str,
+    role: DatabaseRole,
+    replicas: int,
+    config: ConfigPlan,
+    cluster: str,
+) -> StatefulSetPlan:
+    storage = c.spec.database.storage
+    return StatefulSetPlan(
+        identity=c.patroni_identity(name, app, role, cluster),
+        replicas=replicas,
+        service=naming.MEMBERS_SERVICE,
+        config_checksum=config.checksum,
+        pod=patroni_pod(c, kind, config_map=config.identity.name, cluster=cluster),
+        claim=Claim(naming.PGDATA_CLAIM, storage.size, storage.class_name),
+    )
+
+
+@traced
+def _services(c: _City) -> tuple[ServicePlan, ...]:
+    database = c.spec.database
+    pg = ServicePort("postgresql", database.postgres_port)
+    api = ServicePort("patroni", database.patroni_api_port)
+    members = c.city.selector(naming.MEMBER_SET)
+    ttl = database.failover.dns_ttl_seconds
+    services = [
+        # Governing Service of both StatefulSets: stable pod DNS, ready or not.
+        ServicePlan(
+            identity=c.identity(naming.MEMBERS_SERVICE),
+            selector={naming.DATABASE_CLUSTER_LABEL: c.here.scope},
+            ports=(pg, api),
+            headless=True,
+            publish_not_ready=True,
+            dns_host=None,
+            dns_ttl=None,
+            runtime_labels=(),
+        ),
+        # The leader, if it is in this city; other cities reach it by its cross-city name.
+        ServicePlan(
+            identity=c.identity(naming.WRITE_SERVICE),
+            selector={**members, naming.PATRONI_ROLE_LABEL: LEADER_LABEL_VALUE},
+            ports=(pg, api),
+            headless=True,
+            publish_not_ready=False,
+            dns_host=c.layer.host(c.city.name, naming.WRITE_SERVICE),
+            dns_ttl=ttl,
+            runtime_labels=(naming.PATRONI_ROLE_LABEL,),
+        ),
+        # The city's replicas that may lead (reporting members serve only the report service).
+        ServicePlan(
+            identity=c.identity(naming.READ_SERVICE),
+            selector={**members, naming.PATRONI_ROLE_LABEL: FOLLOWER_LABEL_VALUE},
+            ports=(pg,),
+            headless=False,
+            publish_not_ready=False,
+            dns_host=None,
+            dns_ttl=None,
+            runtime_labels=(naming.PATRONI_ROLE_LABEL,),
+        ),
+        ServicePlan(
+            identity=c.identity(naming.REPORTING_SERVICE),
+            selector=c.city.selector(naming.REPORTING_SET),
+            ports=(pg,),
+            headless=False,
+            publish_not_ready=False,
+            dns_host=None,
+            dns_ttl=None,
+            runtime_labels=(),
+        ),
+    ]
+    if c.layer.quorum:
+        # Published before it is ready: peers must find each other to form quorum.
+        services.append(
+            ServicePlan(
+                identity=c.identity(naming.ETCD, version=database.etcd_tag),
+                selector=c.city.selector(naming.ETCD),
+                ports=(ServicePort("client", database.etcd_client_port), ServicePort("peer", database.etcd_peer_port)),
+                headless=True,
+                publish_not_ready=True,
+                dns_host=c.layer.host(c.city.name, naming.ETCD),
+                dns_ttl=ttl,
+                runtime_labels=(),
+            )
+        )
+    return tuple(services)
+
+
+@traced
+def _ingress(c: _City) -> tuple[IngressPlan, ...]:
+    """PostgreSQL and Patroni's REST API from this namespace (members, jobs), the apps' namespace (which
+    of the apps may connect is their egress policies' call) and the other cities' pod networks; etcd
+    from this namespace and the other cities."""
+    database = c.spec.database
+    others = tuple(other.pod_cidr for other in _others(c))
+    policies = [
+        IngressPlan(
+            identity=c.identity(naming.POSTGRES_POLICY),
+            pod_selector={naming.DATABASE_CLUSTER_LABEL: c.here.scope},
+            same_namespace=True,
+            namespaces=(c.spec.namespaces.apps,),
+            cidrs=others,
+            ports=(database.postgres_port, database.patroni_api_port),
+        )
+    ]
+    if c.layer.quorum:
+        policies.append(
+            IngressPlan(
+                identity=c.identity(naming.ETCD, version=database.etcd_tag),
+                pod_selector=c.city.selector(naming.ETCD),
+                same_namespace=True,
+                namespaces=(),
+                cidrs=others,
+                ports=(database.etcd_client_port, database.etcd_peer_port),
+            )
+        )
+    return tuple(policies)
+
+
+def _others(c: _City) -> list[CityData]:
+    return [other for other in c.layer.cities if other.name != c.city.name]
+
+
+def etcd_flags(layer: DataLayer, city: str) -> tuple[str, ...]:
+    """The member's flags: TLS for peers and clients, timings from the inter-city round trip."""
+    database = layer.spec
+    me = layer.host(city, naming.ETCD)
+    timing = layer.etcd_timing
+    return (
+        f"--name={city}",
+        f"--data-dir={ETCD_DATA_DIR}/data",
+        f"--listen-peer-urls=https://0.0.0.0:{database.etcd_peer_port}",
+        f"--listen-client-urls=https://0.0.0.0:{database.etcd_client_port}",
+        f"--listen-metrics-urls=http://0.0.0.0:{ETCD_METRICS_PORT}",
+        f"--advertise-client-urls=https://{me}:{database.etcd_client_port}",
+        f"--initial-advertise-peer-urls=https://{me}:{database.etcd_peer_port}",
+        "--initial-cluster=" + ",".join(f"{name}={url}" for name, url in layer.etcd_members),
+        "--initial-cluster-state=new",
+        f"--initial-cluster-token={layer.city(city).scope}",
+        f"--heartbeat-interval={timing.heartbeat_ms}",
+        f"--election-timeout={timing.election_ms}",
+        "--auto-compaction-mode=periodic",
+        f"--auto-compaction-retention={ETCD_COMPACTION_RETENTION}",
+        "--client-cert-auth",
+        f"--trusted-ca-file={TLS_DIR}/ca.crt",
+        f"--cert-file={TLS_DIR}/tls.crt",
+        f"--key-file={TLS_DIR}/tls.key",
+        "--peer-client-cert-auth",
+        f"--peer-trusted-ca-file={TLS_DIR}/ca.crt",
+        f"--peer-cert-file={TLS_DIR}/tls.crt",
+        f"--peer-key-file={TLS_DIR}/tls.key",
+    )
+
+
+@traced
+def _etcd(c: _City) -> StatefulSetPlan:
+    """This city's member of the three-city etcd: one per city, so losing any one city keeps quorum."""
+    database = c.spec.database
+
+    def probe(delay: int | None) -> Probe:
+        return replace(ETCD_PROBE, initial_delay_seconds=delay)
+
+    container = Container(
+        name="etcd",
+        image=c.layer.etcd_image,
+        pull_policy=c.pull_policy,
+        command=("etcd", *etcd_flags(c.layer, c.city.name)),
+        resources=c.spec.resource_classes.light,
+        mounts=(Mount(naming.ETCD_CLAIM, ETCD_DATA_DIR), Mount("tls", TLS_DIR, read_only=True)),
+        ports=(
+            Port("client", database.etcd_client_port),
+            Port("peer", database.etcd_peer_port),
+            Port("metrics", ETCD_METRICS_PORT),
+        ),
+        liveness=probe(ETCD_LIVENESS_DELAY_SECONDS),
+        readiness=probe(None),
+    )
+    return StatefulSetPlan(
+        identity=c.identity(naming.ETCD, version=database.etcd_tag),
+        replicas=1,
+        service=naming.ETCD,
+        config_checksum=None,
+        pod=PodPlan(
+            containers=(container,),
+            volumes=(Volume("tls", secret=naming.TLS_SECRET, mode=TLS_MODE),),
+            pool=c.city.pools[DATABASE_POOL],
+            uid=NONROOT_UID,
+            fs_group=True,
+            account=None,
+        ),
+        claim=Claim(naming.ETCD_CLAIM, database.storage.etcd_size, database.storage.class_name),
+    )
+
+
+def _batch_pod(
+    c: _City,
+    *,
+    name: str,
+    image: str,
+    command: tuple[str, ...],
+    account: str | None,
+    uid: int,
+    env: tuple[EnvVar, ...] = (),
+    mounts: tuple[Mount, ...] = (),
+    volumes: tuple[Volume, ...] = (),
+) -> PodPlan:
+    """A batch pod on the general pool, small and run once."""
+    container = Container(
+        name=name,
+        image=image,
+        pull_policy=c.pull_policy,
+        command=command,
+        resources=c.spec.resource_classes.light,
+        env=env,
+        mounts=mounts,
+    )
+    return PodPlan(
+        containers=(container,),
+        volumes=volumes,
+        pool=c.city.pools[WORKLOAD_POOL],
+        uid=uid,
+        fs_group=False,
+        account=account,
+        restart_never=True,
+    )
+
+
+@traced
+def _backup(c: _City) -> CronJobPlan:
+    """Daily `wal-g backup-push` inside the city's reporting member, then prune to the retention."""
+    backup = c.spec.database.backup
+    target = c.here.reporting_pods[0]
+    push = f"wal-g backup-push {c.layer.data_dir} && wal-g delete retain FULL {backup.retain_full} --confirm"
+    command = ("kubectl", "exec", f"--namespace={c.namespace}", target, "--container=patroni", "--", "sh", "-c", push)
+    return CronJobPlan(
+        identity=c.identity(naming.BACKUP_JOB, version=backup.tag),
+        schedule=backup.schedule,
+        time_zone=backup.time_zone,
+        starting_deadline_seconds=BACKUP_START_DEADLINE_SECONDS,
+        active_deadline_seconds=None,
+        backoff_limit=BACKUP_BACKOFF,
+        history=JOB_HISTORY,
+        pod=_batch_pod(
+            c,
+            name=naming.BACKUP_JOB,
+            image=f"{backup.image}:{backup.tag}",
+            command=command,
+            account=naming.BACKUP_JOB,
+            uid=NONROOT_UID,
+        ),
+    )
+
+
+@traced
+def _recap(c: _City) -> tuple[ConfigPlan, CronJobPlan]:
+    """Runs the recap SQL against the leader; replicas everywhere then serve the refreshed views."""
+    database = c.spec.database
+    data = {naming.RECAP_SCRIPT: script(naming.RECAP_SCRIPT)}
+    config = ConfigPlan(identity=c.identity(naming.RECAP_JOB), data=data, checksum=checksum(data))
+    env = (
+        EnvVar("PGHOST", value=c.layer.host(c.city.name, naming.WRITE_SERVICE)),
+        EnvVar("PGPORT", value=str(database.postgres_port)),
+        EnvVar("PGDATABASE", value=database.recap.database),
+        EnvVar("PGUSER", value=APP_USER),
+        EnvVar("PGPASSWORD", secret=SecretKey(naming.CREDENTIALS_SECRET, "app-password")),
+        EnvVar("PGSSLMODE", value="verify-ca"),
+        EnvVar("PGSSLROOTCERT", value=f"{TLS_DIR}/ca.crt"),
+        EnvVar("PGTARGETSESSIONATTRS", value="read-write"),
+    )
+    job = CronJobPlan(
+        identity=c.identity(naming.RECAP_JOB),
+        schedule=database.recap.schedule,
+        time_zone=database.backup.time_zone,
+        starting_deadline_seconds=None,
+        active_deadline_seconds=RECAP_DEADLINE_SECONDS,
+        backoff_limit=RECAP_BACKOFF,
+        history=JOB_HISTORY,
+        pod=_batch_pod(
+            c,
+            name=naming.RECAP_JOB,
+            image=c.layer.image,
+            command=("psql", "--no-psqlrc", "--set=ON_ERROR_STOP=1", f"--file={RECAP_DIR}/{naming.RECAP_SCRIPT}"),
+            account=None,
+            uid=POSTGRES_UID,
+            env=env,
+            mounts=(Mount("recap", RECAP_DIR, read_only=True), Mount("tls", TLS_DIR, read_only=True)),
+            volumes=(
+                Volume("recap", config_map=naming.RECAP_JOB),
+                Volume("tls", secret=naming.TLS_SECRET, items=("ca.crt",)),
+            ),
+        ),
+    )
+    return config, job
+
+
+@traced
+def _promotion(c: _City) -> JobPlan:
+    """Makes the `primary` city's database writable; idempotent, so it is harmless when it already is."""
+    database = c.spec.database
+    others = [f"{c.layer.host(other.name, naming.WRITE_SERVICE)}:{database.patroni_api_port}" for other in _others(c)]
+    env = (
+        EnvVar("PATRONI_CONFIG", value=f"{CONFIG_DIR}/{CONFIG_KEYS['member']}"),
+        EnvVar("FAILOVER_MODE", value=c.layer.mode),
+        EnvVar("CANDIDATE", value=c.here.member_pods[0]),
+        EnvVar("OTHER_PRIMARIES", value=",".join(others)),
+    )
+    return JobPlan(
+        identity=c.identity(naming.city_object(naming.PROMOTE_JOB, c.city.name), app=naming.PROMOTE_JOB),
+        backoff_limit=PROMOTE_BACKOFF,
+        pod=_batch_pod(
+            c,
+            name=naming.PROMOTE_JOB,
+            image=c.layer.image,
+            command=("python3", f"{PROMOTE_DIR}/{naming.PROMOTE_SCRIPT}"),
+            account=naming.PATRONI_ACCOUNT,
+            uid=POSTGRES_UID,
+            env=env,
+            mounts=(
+                Mount("config", CONFIG_DIR, read_only=True),
+                Mount("promote", PROMOTE_DIR, read_only=True),
+                Mount("tls", TLS_DIR, read_only=True),
+            ),
+            volumes=(
+                Volume("config", config_map=naming.PATRONI_CONFIG),
+                Volume("promote", config_map=naming.PATRONI_CONFIG, items=(naming.PROMOTE_SCRIPT,)),
+                Volume("tls", secret=naming.TLS_SECRET, mode=TLS_MODE),
+            ),
+        ),
+    )
+
+
+@traced
+def _storage_class(c: _City) -> StorageClassPlan:
+    storage = c.spec.database.storage
+    return StorageClassPlan(
+        identity=Identity(name=storage.class_name, app=storage.class_name, version=naming.GENERATOR_VERSION),
+        provisioner=storage.provisioner,
+        parameters=storage.parameters,
+        # A deleted claim must never take a database's data with it.
+        reclaim_policy="Retain",
+        # Bind where the pod lands: a local volume on another node is of no use to it.
+        binding_mode="WaitForFirstConsumer",
+        expandable=True,
+    )
+
+
+@traced
+def _disruption(c: _City) -> DisruptionPlan:
+    """Members that may lead leave one at a time; Patroni's /readiness keeps a member unready until it
+    replicates, so the next one is not evicted before the previous one has caught up."""
+    return DisruptionPlan(
+        identity=c.identity(c.here.member_set, app=naming.MEMBER_SET),
+        selector=c.city.selector(naming.MEMBER_SET),
+        max_unavailable=1,
+        unhealthy_eviction="AlwaysAllow",
+    )
+
+
+def plan_city(spec: FleetSpec, layer: DataLayer, city: City) -> CityDataPlan:
+    c = _City(spec, layer, city)
+    here: CityData = c.here
+    config = _patroni_config(c)
+    sets = (
+        member_set(
+            c,
+            "member",
+            name=here.member_set,
+            app=naming.MEMBER_SET,
+            role=here.database_role,
+            replicas=here.members,
+            config=config,
+            cluster=here.scope,
+        ),
+        member_set(
+            c,
+            "reporting",
+            name=here.reporting_set,
+            app=naming.REPORTING_SET,
+            role="reporting",
+            replicas=here.reporting_members,
+            config=config,
+            cluster=here.scope,
+        ),
+    )
+    configs = [config]
+    cron_jobs = [_backup(c)]
+    jobs = []
+    if city.is_primary:
+        recap_config, recap_job = _recap(c)
+        configs.append(recap_config)
+        cron_jobs.append(recap_job)
+        jobs.append(_promotion(c))
+    return CityDataPlan(
+        storage_class=_storage_class(c),
+        secrets=_secrets(c),
+        accounts=_accounts(c),
+        configs=tuple(configs),
+        member_sets=sets,
+        disruption=_disruption(c),
+        services=_services(c),
+        default_deny=DefaultDenyPlan(
+            identity=Identity(
+                name=naming.DATA_DEFAULT_DENY, app=naming.DATA_DEFAULT_DENY, version=naming.GENERATOR_VERSION
+            )
+        ),
+        ingress=_ingress(c),
+        etcd=_etcd(c) if layer.quorum else None,
+        cron_jobs=tuple(cron_jobs),
+        jobs=tuple(jobs),
+    )
+
+
+@traced
+def restore_plans(
+    spec: FleetSpec, layer: DataLayer, city: City, target: RestoreTarget
+) -> tuple[ConfigPlan, StatefulSetPlan]:
+    """A point-in-time recovery of one city: a new one-member cluster beside the live one, never over it."""
+    c = _City(spec, layer, city)
+    config = patroni_config(layer, c.here, "restore", project=spec.project, namespace=c.namespace, restore=target)
+    data = {CONFIG_KEYS["restore"]: dump(config)}
+    plan = ConfigPlan(identity=c.identity(naming.RESTORE_SET), data=data, checksum=checksum(data))
+    members = member_set(
+        c,
+        "restore",
+        name=naming.city_object(naming.RESTORE_SET, city.name),
+        app=naming.RESTORE_SET,
+        role="restore",
+        replicas=1,
+        config=plan,
+        cluster=scope_of(c.here, target),
+    )
+    return plan, members

@@ -1,0 +1,218 @@
+"""The workloads' plans: what each city runs, how big, what it talks to; `constructs/workloads/` renders them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from nusantara_fleet.model.cities import City, Pool, Service
+from nusantara_fleet.model.pods import PullPolicy
+from nusantara_fleet.model.spec.network import ExternalPeerSpec
+from nusantara_fleet.model.spec.platform import ContainerResources
+from nusantara_fleet.model.spec.workloads import EdgeMode, ProbesSpec
+
+Track = Literal["stable", "canary"]
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """HPA bounds of a service in one city, from its share of the design capacity.
+
+    `needed` pods carry the city's share (`share_rps`) at the service's per-pod RPS. Required
+    anti-affinity allows one pod per general node, so `max_replicas` never exceeds the pool; when
+    that cap bites, the shortfall is reported as a warning instead of rendering pods that would
+    stay Pending.
+    """
+
+    min_replicas: int
+    max_replicas: int
+    needed: int
+    share_rps: int
+    nodes: int
+
+    @property
+    def short_of_capacity(self) -> bool:
+        return self.needed > self.max_replicas
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One Deployment of a service in a city: its stable version, or the canary beside it."""
+
+    name: str
+    track: Track
+    image: str
+    version: str
+    replicas: int
+    weight: int  # % of the service's traffic in the city
+    max_surge: int
+    max_unavailable: int
+
+    @property
+    def disruption_budget(self) -> bool:
+        """A PodDisruptionBudget only protects something when another replica can keep serving."""
+        return self.replicas > 1
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A backend a caller picks by weight."""
+
+    name: str
+    url: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class PortPeers:
+    """Services reached on one port (several services may share it)."""
+
+    port: int
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppNetwork:
+    """Everything a service's NetworkPolicy opens; everything else stays denied."""
+
+    ingress_namespace: str | None  # the edge proxies' namespace, for the exposed service only
+    ingress_services: tuple[str, ...]  # callers inside the city
+    egress_services: tuple[PortPeers, ...]  # services it calls inside the city
+    database_namespace: str | None
+    database_ports: tuple[int, ...]
+    write_cidrs: tuple[str, ...]  # pod networks of the other cities that may hold the leader
+    write_port: int
+    cache: bool
+    cache_port: int
+    cache_name: str
+    monitoring_namespace: str
+    peers: tuple[ExternalPeerSpec, ...]
+
+
+@dataclass(frozen=True)
+class App:
+    """A service as one city runs it: variants, scaling, rendered config and network needs."""
+
+    service: Service
+    exposed: bool  # the one service behind the edge
+    port: int
+    metrics_port: int
+    stable: Variant
+    canary: Variant | None
+    scaling: Scaling
+    config: dict[str, str]
+    network: AppNetwork
+    pool: Pool
+    resources: ContainerResources
+    run_as_user: int
+    tmp_size_mib: int
+    probes: ProbesSpec
+    termination_grace_seconds: int
+    spread_topology_key: str
+    cpu_utilization_pct: int
+    pull_policy: PullPolicy
+    pdb_min_available: int
+    pdb_unhealthy_eviction: Literal["AlwaysAllow"]
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        return (self.stable,) if self.canary is None else (self.stable, self.canary)
+
+    @property
+    def health_path(self) -> str:
+        return self.service.spec.health_path
+
+    @cached_property
+    def config_checksum(self) -> str:
+        """Changes whenever the config does, so pods restart to read it (env is read once at start)."""
+        return hashlib.sha256(json.dumps(self.config, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A Gateway API HTTPS listener for one public host."""
+
+    name: str
+    host: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    """How traffic enters a city: TLS for the public hosts, then the exposed service (and its canary)."""
+
+    mode: EdgeMode
+    hosts: tuple[str, ...]
+    tls_secret: str
+    app: App
+    ingress_class: str
+    gateway_class: str
+    paths: tuple[str, ...]
+    gateway: str
+    https_port: int
+    http_port: int
+    http_listener: str
+    redirect_route: str
+
+    @property
+    def backends(self) -> tuple[Variant, ...]:
+        return self.app.variants
+
+    @property
+    def listeners(self) -> tuple[Listener, ...]:
+        return tuple(Listener(name=f"https-{host.replace('.', '-')}", host=host) for host in self.hosts)
+
+
+@dataclass(frozen=True)
+class Cache:
+    """The city's Redis for report data: independent replicas, each a cache-aside store."""
+
+    name: str
+    image: str
+    version: str
+    port: int
+    replicas: int
+    persistence: bool
+    storage_gib: int
+    resources: ContainerResources
+    max_memory: str
+    eviction_policy: str
+    run_as_user: int
+    clients: tuple[str, ...]
+    pool: Pool
+    probes: ProbesSpec
+    spread_topology_key: str
+    pull_policy: PullPolicy
+    pdb_min_available: int
+    pdb_unhealthy_eviction: Literal["AlwaysAllow"]
+
+
+@dataclass(frozen=True)
+class CityWorkloads:
+    apps: tuple[App, ...]
+    edge: Edge
+    cache: Cache | None
+
+
+@dataclass(frozen=True)
+class Workloads:
+    """The workload view of the fleet: each city's plans, and the write path they share."""
+
+    cities: Mapping[str, CityWorkloads]
+    leader_cities: tuple[str, ...]  # cities whose database may hold the leader
+    write_hosts: tuple[str, ...]  # the write Services a client tries in turn
+
+    def city(self, city: City | str) -> CityWorkloads:
+        return self.cities[city if isinstance(city, str) else city.name]
+
+    @property
+    def shortfalls(self) -> list[tuple[str, App]]:
+        """(city, app) whose share of the design capacity the pools cannot place."""
+        return [(name, app) for name, plan in self.cities.items() for app in plan.apps if app.scaling.short_of_capacity]

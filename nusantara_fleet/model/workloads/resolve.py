@@ -1,0 +1,351 @@
+"""The application workloads of every city, derived once from the spec: what runs, how big, what it talks to.
+
+How a request travels (both edge modes):
+
+    client ─TLS─▶ edge (ingress-nginx or a Gateway API proxy) ─▶ `gateway` Service of the city
+           ─▶ the owning service's Service in the same city (route table in the gateway's config)
+           ─▶ reads: the city's own PostgreSQL replicas
+           ─▶ writes: the primary city's leader, over the routable pod networks
+
+Every HTTP hop stays in the user's city; only the database connection of a `write` route crosses to the
+primary city. That keeps a transaction's many statements on one connection to the leader, and lets a
+failover move every write by changing `primary` alone: the write endpoint, each write route's
+`writes_to`, and the network policy that opens the primary city's pod network all follow it. When
+Patroni fails over on its own (quorum mode), clients also get every city's write Service in the order
+of succession and the policies open those cities, so writes follow the leader before envs/ does.
+
+A canary splits a service's traffic by weight where its callers choose a backend: at the edge for the
+exposed service (ingress-nginx canary annotations, or weighted Gateway API `backendRefs`), and in the
+gateway's route table for every service behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from nusantara_fleet import naming
+from nusantara_fleet.model.cities import WORKLOAD_POOL, City, CityService, Endpoint, Service
+from nusantara_fleet.model.data.layer import DataLayer
+from nusantara_fleet.model.provenance import traced
+from nusantara_fleet.model.spec import FleetSpec
+from nusantara_fleet.model.spec.platform import ContainerResources
+from nusantara_fleet.model.workloads.plans import (
+    App,
+    AppNetwork,
+    Cache,
+    CityWorkloads,
+    Edge,
+    PortPeers,
+    Scaling,
+    Track,
+    Upstream,
+    Variant,
+    Workloads,
+)
+
+ALL_TRAFFIC_PCT = 100
+PDB_MIN_AVAILABLE = 1  # one replica keeps serving while the other is drained or rescheduled
+HTTPS_PORT = 443
+HTTP_PORT = 80  # only answers with a redirect to HTTPS
+# Every cached key is recomputable report data, so the least recently used one goes first when full.
+CACHE_EVICTION = "allkeys-lru"
+
+
+def design_capacity_rps(spec: FleetSpec) -> tuple[int, int]:
+    """Peak plus the design's headroom band: 3000 RPS at 30-50 % gives 3900-4500 RPS."""
+    cap = spec.capacity
+    return (
+        cap.peak_rps * (100 + cap.headroom_min_pct) // 100,
+        cap.peak_rps * (100 + cap.headroom_max_pct) // 100,
+    )
+
+
+def scaling(spec: FleetSpec, city: City, service: Service, cities: int) -> Scaling:
+    """The city's share of the design capacity (its upper bound) in pods, never below the resting replicas."""
+    share_rps = math.ceil(design_capacity_rps(spec)[1] * service.spec.traffic_pct / ALL_TRAFFIC_PCT / cities)
+    needed = math.ceil(share_rps / service.spec.rps_per_pod)
+    nodes = city.pools[WORKLOAD_POOL].nodes
+    floor = spec.workloads.replicas
+    return Scaling(
+        min_replicas=floor,
+        max_replicas=max(floor, min(needed, nodes)),
+        needed=needed,
+        share_rps=share_rps,
+        nodes=nodes,
+    )
+
+
+def _memory_mib(quantity: str) -> int:
+    number, unit = int(quantity[:-2]), quantity[-2:]
+    return number * 1024 if unit == "Gi" else number
+
+
+class _Fleet:
+    """What every workload plan reads: the spec, the cities, the services and the data layer's endpoints."""
+
+    def __init__(
+        self, spec: FleetSpec, cities: tuple[City, ...], services: tuple[Service, ...], data: DataLayer
+    ) -> None:
+        self.spec = spec
+        self.cities = cities
+        self.services = services
+        self.data = data
+        self.primary = next(city for city in cities if city.is_primary)
+        self.leader_cities = tuple(next(c for c in cities if c.name == name) for name in data.leader_cities)
+        port = spec.database.postgres_port
+        self.write = Endpoint(data.host(self.primary.name, naming.WRITE_SERVICE), port)
+        self.write_hosts = data.write_hosts if data.quorum else (self.write.host,)
+        namespace = spec.namespaces.data
+        self.read = Endpoint(naming.cluster_local_host(naming.READ_SERVICE, namespace), port)
+        self.reporting = Endpoint(naming.cluster_local_host(naming.REPORTING_SERVICE, namespace), port)
+        self.edge_namespace = (
+            spec.gateway_api.controller_namespace
+            if spec.edge == "gateway-api"
+            else spec.ingress_nginx.controller_namespace
+        )
+
+    def url(self, name: str, port: int) -> str:
+        return f"http://{naming.cluster_local_host(name, self.spec.namespaces.apps)}:{port}"
+
+
+def _variant(
+    *, name: str, track: Track, image: str, version: str, replicas: int, weight: int, most: int, nodes: int
+) -> Variant:
+    # A surge pod needs a free node (one pod per node): without one, replace in place, one pod at a time.
+    surge = 1 if most < nodes else 0
+    return Variant(
+        name=name,
+        track=track,
+        image=image,
+        version=version,
+        replicas=replicas,
+        weight=weight,
+        max_surge=surge,
+        max_unavailable=1 - surge,
+    )
+
+
+def _upstreams(f: _Fleet, city_service: CityService) -> tuple[Upstream, ...]:
+    """Where a caller sends the service's requests: the stable Service and, by weight, the canary."""
+    service = city_service.service
+    canary = city_service.canary
+    stable = Upstream(
+        name=service.name,
+        url=f.url(service.name, service.spec.port),
+        weight=ALL_TRAFFIC_PCT - (canary.weight if canary else 0),
+    )
+    if canary is None:
+        return (stable,)
+    name = naming.canary_name(service.name)
+    return stable, Upstream(name=name, url=f.url(name, service.spec.port), weight=canary.weight)
+
+
+def route_table(f: _Fleet, city: City) -> list[dict[str, object]]:
+    """The gateway's routes: longest path first, each to its service in this city.
+
+    A `write` route names the city whose database commits it (`writes_to`); the service behind it
+    holds the write endpoint in its own config.
+    """
+    routes = []
+    for city_service in city.services:
+        service = city_service.service
+        if service.name == f.spec.edge_service:
+            continue
+        upstreams = [{"service": up.name, "url": up.url, "weight": up.weight} for up in _upstreams(f, city_service)]
+        for route in service.spec.routes:
+            entry: dict[str, object] = {
+                "access": route.access,
+                "methods": list(route.methods),
+                "path": route.path,
+                "service": service.name,
+                "upstreams": upstreams,
+            }
+            if route.access == "write":
+                entry["writes_to"] = f.primary.name
+            routes.append(entry)
+    return sorted(routes, key=lambda r: (-len(str(r["path"])), str(r["path"]), str(r["methods"])))
+
+
+def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
+    """The environment the service reads its endpoints from: reads local, writes to the primary city."""
+    spec = f.spec
+    config = {
+        "CITY": city.name,
+        "CITY_ROLE": city.role,
+        "HEALTH_PATH": service.spec.health_path,
+        "HTTP_PORT": str(service.spec.port),
+        "METRICS_PORT": str(spec.workloads.metrics_port),
+        "PRIMARY_CITY": f.primary.name,
+    }
+    if service.spec.database:
+        read = f.reporting if service.spec.reads == "reporting" else f.read
+        config.update({"DB_NAME": service.name, "DB_READ_HOST": read.host, "DB_READ_PORT": str(read.port)})
+        if service.writes:
+            config.update(
+                {
+                    "DB_WRITE_HOST": f.write.host,
+                    "DB_WRITE_HOSTS": ",".join(f"{host}:{f.write.port}" for host in f.write_hosts),
+                    "DB_WRITE_PORT": str(f.write.port),
+                    "DB_WRITE_TARGET_SESSION_ATTRS": "read-write",
+                }
+            )
+    if service.spec.cache:
+        cache = spec.report_cache
+        config.update(
+            {"CACHE_HOST": naming.cluster_local_host(cache.name, spec.namespaces.apps), "CACHE_PORT": str(cache.port)}
+        )
+    if service.name == spec.edge_service:
+        config["ROUTES"] = json.dumps(route_table(f, city), indent=2, sort_keys=True) + "\n"
+    return config
+
+
+def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
+    spec = f.spec
+    exposed = service.name == spec.edge_service
+    by_port: dict[int, list[str]] = {}
+    if exposed:
+        for other in f.services:
+            if other.name != service.name and other.spec.routes:
+                by_port.setdefault(other.spec.port, []).append(other.name)
+    writer = service.spec.database and service.writes
+    return AppNetwork(
+        ingress_namespace=f.edge_namespace if exposed else None,
+        ingress_services=() if exposed or not service.spec.routes else (spec.edge_service,),
+        egress_services=tuple(PortPeers(port, tuple(sorted(names))) for port, names in sorted(by_port.items())),
+        database_namespace=spec.namespaces.data if service.spec.database else None,
+        database_ports=(spec.database.postgres_port, spec.database.patroni_api_port) if service.spec.database else (),
+        write_cidrs=tuple(other.network.pod_cidr for other in f.leader_cities if writer and other.name != city.name),
+        write_port=f.write.port,
+        cache=service.spec.cache,
+        cache_port=spec.report_cache.port,
+        cache_name=spec.report_cache.name,
+        monitoring_namespace=spec.network_policy.monitoring_namespace,
+        peers=tuple(peer for peer in spec.payment_providers if service.name in peer.services),
+    )
+
+
+@traced
+def _app(f: _Fleet, city: City, city_service: CityService) -> App:
+    spec = f.spec
+    service = city_service.service
+    scale = scaling(spec, city, service, len(f.cities))
+    canary = city_service.canary
+    stable = _variant(
+        name=service.name,
+        track="stable",
+        image=city_service.image,
+        version=city_service.version,
+        replicas=scale.min_replicas,
+        weight=ALL_TRAFFIC_PCT - (canary.weight if canary else 0),
+        most=scale.max_replicas,
+        nodes=scale.nodes,
+    )
+    canary_variant = None
+    if canary is not None:
+        # Enough candidate pods for its slice of the city's share, one per node at most, and never fewer
+        # than the stable floor: the slice the canary takes must survive a node loss like the rest.
+        replicas = max(
+            scale.min_replicas,
+            min(scale.nodes, math.ceil(scale.share_rps * canary.weight / ALL_TRAFFIC_PCT / service.spec.rps_per_pod)),
+        )
+        canary_variant = _variant(
+            name=naming.canary_name(service.name),
+            track="canary",
+            image=canary.image,
+            version=canary.tag,
+            replicas=replicas,
+            weight=canary.weight,
+            most=replicas,
+            nodes=scale.nodes,
+        )
+    workloads = spec.workloads
+    return App(
+        service=service,
+        exposed=service.name == spec.edge_service,
+        port=service.spec.port,
+        metrics_port=workloads.metrics_port,
+        stable=stable,
+        canary=canary_variant,
+        scaling=scale,
+        config=_config(f, city, service),
+        network=_network(f, city, service),
+        pool=city.pools[WORKLOAD_POOL],
+        resources=service.resources,
+        run_as_user=workloads.run_as_user,
+        tmp_size_mib=service.spec.tmp_size_mib,
+        probes=workloads.probes,
+        termination_grace_seconds=workloads.termination_grace_seconds,
+        spread_topology_key=workloads.spread_topology_key,
+        cpu_utilization_pct=workloads.cpu_utilization_pct,
+        pull_policy=workloads.image_pull_policy,
+        pdb_min_available=PDB_MIN_AVAILABLE,
+        # A pod that never became ready may always be evicted: a broken rollout must not block a node drain.
+        pdb_unhealthy_eviction="AlwaysAllow",
+    )
+
+
+@traced
+def _cache(f: _Fleet, city: City) -> Cache | None:
+    spec = f.spec
+    clients = tuple(svc.name for svc in f.services if svc.spec.cache)
+    if not clients:
+        return None
+    cache = spec.report_cache
+    resources: ContainerResources = getattr(spec.resource_classes, cache.resource_class)
+    max_memory_mib = _memory_mib(resources.limits.memory) * cache.max_memory_pct // ALL_TRAFFIC_PCT
+    return Cache(
+        name=cache.name,
+        image=f"{cache.image}:{cache.tag}",
+        version=cache.tag,
+        port=cache.port,
+        replicas=cache.replicas,
+        persistence=cache.persistence,
+        storage_gib=cache.storage_gib,
+        resources=resources,
+        max_memory=f"{max_memory_mib}mb",
+        eviction_policy=CACHE_EVICTION,
+        run_as_user=cache.run_as_user,
+        clients=clients,
+        pool=city.pools[WORKLOAD_POOL],
+        probes=spec.workloads.probes,
+        spread_topology_key=spec.workloads.spread_topology_key,
+        pull_policy=spec.workloads.image_pull_policy,
+        pdb_min_available=PDB_MIN_AVAILABLE,
+        pdb_unhealthy_eviction="AlwaysAllow",
+    )
+
+
+def _plan(f: _Fleet, city: City) -> CityWorkloads:
+    apps = tuple(_app(f, city, city_service) for city_service in city.services)
+    return CityWorkloads(apps=apps, edge=_edge(f, next(app for app in apps if app.exposed)), cache=_cache(f, city))
+
+
+@traced
+def _edge(f: _Fleet, exposed: App) -> Edge:
+    spec = f.spec
+    return Edge(
+        mode=spec.edge,
+        hosts=(spec.hosts.api, spec.hosts.web),
+        tls_secret=spec.hosts.tls_secret,
+        app=exposed,
+        ingress_class=spec.ingress_nginx.class_name,
+        gateway_class=spec.gateway_api.gateway_class,
+        paths=tuple(sorted({route.path for route in exposed.service.spec.routes})),
+        gateway=naming.EDGE_GATEWAY,
+        https_port=HTTPS_PORT,
+        http_port=HTTP_PORT,
+        http_listener=naming.HTTP_LISTENER,
+        redirect_route=f"{exposed.name}{naming.REDIRECT_SUFFIX}",
+    )
+
+
+def resolve_workloads(
+    spec: FleetSpec, cities: tuple[City, ...], services: tuple[Service, ...], data: DataLayer
+) -> Workloads:
+    f = _Fleet(spec, cities, services, data)
+    return Workloads(
+        cities={city.name: _plan(f, city) for city in cities},
+        leader_cities=data.leader_cities,
+        write_hosts=f.write_hosts,
+    )
