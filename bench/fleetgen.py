@@ -24,6 +24,11 @@ def write_envs(target: Path, cities: int, services: int, base: Path = DEFAULT_EN
             svc["name"] = f"{svc['name']}{i}"
             svc["routes"] = [{**route, "path": f"{route['path'].rstrip('/')}/{i}"} for route in svc["routes"]]
         fleet["services"].append(svc)
+    # A request reaches one service behind the edge: their shares add up to at most 100 %.
+    edge = fleet.get("edge_service", "gateway")
+    behind = [svc for svc in fleet["services"] if svc["name"] != edge]
+    for svc in behind:
+        svc["traffic_pct"] = max(1, 100 // len(behind))
     fleet["primary"] = names[0]
     fleet["rollout"] = {**fleet["rollout"], "order": [*names[1:], names[0]]}
     fleet["rollout"].pop("gated_city", None)

@@ -10,6 +10,7 @@ shortened, and nothing read through a link is ever shown.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -126,9 +127,11 @@ def read_bytes(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> 
     try:
         _check_file(os.lstat(path), display, max_bytes)
         fd = os.open(path, _OPEN_FLAGS)
-    except FileNotFoundError:
+    except FileNotFoundError:  # listed, then removed before it was read
         raise _refuse(display, "no such file") from None
-    except OSError as exc:  # ELOOP: replaced by a link since the check
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW: replaced by a link since the check
+            raise _refuse(display, _LINK) from None
         raise _refuse(display, f"cannot be read ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as file:
         _check_file(os.fstat(fd), display, max_bytes)  # what was opened, should it have been swapped
@@ -461,19 +464,27 @@ def load(data: bytes, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
 
 
 class Budget:
-    """What a walk over a tree has taken so far, against the tree limits."""
+    """What a walk over a tree has listed and read so far, against the tree limits."""
 
     def __init__(self, display: str) -> None:
         self.display = display
         self.files = 0
         self.size = 0
 
+    def listed(self, count: int) -> None:
+        """`count` more entries seen, whatever they are: listing alone costs time."""
+        self.files += count
+        self._check()
+
     def take(self, info: os.stat_result) -> None:
-        self.files += 1
-        if info.st_size <= MAX_FILE_BYTES:  # a larger file is refused on its own, unread
+        """A file about to be read; a larger file than MAX_FILE_BYTES is refused on its own, unread."""
+        if info.st_size <= MAX_FILE_BYTES:
             self.size += info.st_size
+        self._check()
+
+    def _check(self) -> None:
         if self.files > MAX_TREE_FILES or self.size > MAX_TREE_BYTES:
-            raise _refuse(self.display, f"holds more YAML than a tree may; {tree_limit()}")
+            raise _refuse(self.display, f"holds more than a tree may; {tree_limit()}")
 
 
 def tree_limit() -> str:

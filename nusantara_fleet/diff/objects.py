@@ -64,10 +64,12 @@ def read_tree(root: Path) -> Tree:
     budget = safe_yaml.Budget(shown)
     files: Tree = {}
     charts, problems = safe_yaml.scan(root, shown)
+    budget.listed(len(charts) + len(problems))
     for chart, chart_shown, info in charts:
         if not stat.S_ISDIR(info.st_mode) or chart.startswith("."):
             continue
         entries, found = safe_yaml.scan(root / chart, chart_shown)
+        budget.listed(len(entries) + len(found))
         problems.extend(found)
         for name, display, entry in entries:
             if not name.endswith(SUFFIX):

@@ -25,7 +25,8 @@ from celpy.adapter import json_to_cel
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, base_functions
 
-# cel-python logs every evaluation error it returns; the caller reports them instead.
+# cel-python logs a failing function's arguments at error level before it turns the failure into a CEL error,
+# which the finding reports: the log would only repeat it on stderr.
 logging.getLogger("celpy").setLevel(logging.CRITICAL)
 
 _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})

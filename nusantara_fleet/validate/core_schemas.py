@@ -32,7 +32,8 @@ SUPPORTED_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
 _GROUP_SUFFIX = re.compile(r"^([^./]*)(?:\.[^/]*)?/")  # rbac.authorization.k8s.io/v1 -> rbac-v1
 # A kind's file refers to `/api/_definitions.json#/$defs/<name>`; the definitions to each other as `#/$defs/<name>`.
 _DEFINITION_REFS = ("/api/_definitions.json#/$defs/", "#/$defs/")
-# Compiling a kind's schema takes about 60 ms and saves about 0.4 ms per document.
+# Compiling a schema takes 10-300 ms (the most for pod templates) and saves 0.1-2 ms per document: it pays
+# from 40-300 documents of a kind.
 COMPILE_MIN_DOCUMENTS = 200
 # jsonschema (as kubernetes-validate runs it) checks no `format`; the compiled check must not either.
 _ANY_FORMAT = {name: (lambda _value: True) for name in ("byte", "date-time", "double", "int32", "int64")}
@@ -145,8 +146,7 @@ _SOURCES: dict[str, tuple[str, str, str]] = {}
 def _local(node: Any) -> Any:
     if isinstance(node, dict):
         return {
-            key: f"#/$defs/{_definition_name(value)}" if key == "$ref" else _local(value)
-            for key, value in node.items()
+            key: f"#/$defs/{_definition_name(value)}" if key == "$ref" else _local(value) for key, value in node.items()
         }
     if isinstance(node, list):
         return [_local(item) for item in node]
@@ -226,8 +226,7 @@ def passes(body: dict[str, Any], key: str) -> bool:
 
 def check(body: dict[str, Any], *, fast: bool = False) -> Verdict:
     """One document against its kind on every supported minor; `fast` tries the compiled check first."""
-    api_version, kind = str(body.get("apiVersion", "")), str(body.get("kind", ""))
-    shared = _for_document(body, keys(api_version, kind))
+    shared = schemas_for(body)
     present = {version for _, versions in shared for version in versions}
     found: dict[str, set[str]] = {}
     for key, versions in shared:
@@ -241,80 +240,99 @@ def check(body: dict[str, Any], *, fast: bool = False) -> Verdict:
     )
 
 
-def _for_document(
-    body: dict[str, Any], shared: tuple[tuple[str, tuple[str, ...]], ...]
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """`shared` with the schemas that differ only where this document does not reach merged: a Deployment
-    without `lifecycle` gets one verdict from the minors whose schemas differ only in `Lifecycle`.
+def schemas_for(body: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The schemas (`keys`) that `body` must be checked against, with the minors each stands for: those that
+    agree on every part this document reaches are merged, since most minors differ only in fields a given
+    manifest does not use."""
+    api_version, kind = str(body.get("apiVersion", "")), str(body.get("kind", ""))
+    shared = keys(api_version, kind)
+    return shared if len(shared) < 2 else _merged(api_version, kind, _shape(body))
 
-    Validation visits only the definitions the walk in `_reached` finds (a superset of them); when each of
-    those is the same in two minors, so is every step of the validation, and so its result."""
-    if len(shared) < 2:
-        return shared
-    version, api_version, kind = _SOURCES[shared[0][0]]
-    reached: set[str] = set()
-    _reached(_kind_schema(version, api_version, kind), body, version, reached, set())
-    merged: dict[tuple[str, ...], tuple[str, list[str]]] = {}
-    for key, versions in shared:
-        source = _SOURCES[key]
-        signature = (
-            _digest(_kind_schema(*source)),
-            *(_definition(source[0], name)[0] if _has_definition(source[0], name) else "" for name in sorted(reached)),
-        )
+
+Shape = Any  # an object: ((key, Shape), ...) sorted; a list: frozenset of its items' Shapes; else None
+
+
+def _shape(value: Any) -> Shape:
+    """What validation can depend on besides scalar values: which keys are where, which lists hold what."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _shape(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return frozenset(_shape(item) for item in value)
+    return None
+
+
+@cache
+def _merged(api_version: str, kind: str, shape: Shape) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    merged: dict[str, tuple[str, list[str]]] = {}
+    for key, versions in keys(api_version, kind):
+        version = _SOURCES[key][0]
+        projected = _projection(_kind_schema(version, api_version, kind), shape, version, frozenset())
+        signature = hashlib.sha256(json.dumps(projected, sort_keys=True).encode()).hexdigest()
         merged.setdefault(signature, (key, []))[1].extend(versions)
     return tuple((key, _ordered(versions)) for key, versions in merged.values())
 
 
-def _has_definition(version: str, name: str) -> bool:
-    return name in _definitions_document(version)["$defs"]
-
-
-def _reached(node: Any, instance: Any, version: str, found: set[str], seen: set[tuple[str, int]]) -> None:
-    """Every definition that validating `instance` against `node` on `version` may visit: `$ref`s, and the
-    subschemas of the parts of `instance` present; any other keyword counts all that it refers to."""
+def _projection(node: Any, shape: Shape, version: str, inlined: frozenset[tuple[str, Shape]]) -> Any:
+    """The part of `node` that validating a document of `shape` reads, definitions inlined: `properties` of
+    the keys present, `items` once per distinct item shape. Equal projections validate alike. A keyword
+    this does not follow is kept whole, with a digest of every definition it refers to."""
     if not isinstance(node, dict):
-        return
+        return node
+    fields = dict(shape) if isinstance(shape, tuple) else {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
-        if key in _DATA or key == "$defs":
+        if key == "description" or key.startswith("x-kubernetes-"):
             continue
-        if key == "$ref" and _definition_name(value) is not None:
-            name = str(_definition_name(value))
-            found.add(name)
-            if (name, id(instance)) not in seen:
-                seen.add((name, id(instance)))
-                _reached(_definitions_document(version)["$defs"][name], instance, version, found, seen)
+        name = _definition_name(value) if key == "$ref" else None
+        if name is not None:
+            if (name, shape) in inlined:  # a definition that contains itself at the same place
+                out[key] = name
+            else:
+                definition = _definitions_document(version)["$defs"][name]
+                out[key] = [name, _projection(definition, shape, version, inlined | {(name, shape)})]
         elif key == "properties" and isinstance(value, dict):
-            if isinstance(instance, dict):
-                for field, item in instance.items():
-                    _reached(value.get(field), item, version, found, seen)
+            out[key] = {
+                field: _projection(value[field], item, version, inlined)
+                for field, item in fields.items()
+                if field in value
+            }
         elif key == "additionalProperties" and isinstance(value, dict):
-            if isinstance(instance, dict):
-                declared = node.get("properties") or {}
-                for field, item in instance.items():
-                    if field not in declared:
-                        _reached(value, item, version, found, seen)
+            declared = node.get("properties") or {}
+            out[key] = {
+                field: _projection(value, item, version, inlined)
+                for field, item in fields.items()
+                if field not in declared
+            }
         elif key == "items" and isinstance(value, dict):
-            if isinstance(instance, list):
-                for item in instance:
-                    _reached(value, item, version, found, seen)
+            items = shape if isinstance(shape, frozenset) else frozenset()
+            out[key] = sorted(
+                (_projection(value, item, version, inlined) for item in items),
+                key=lambda part: json.dumps(part, sort_keys=True),
+            )
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            for schema in value:
-                _reached(schema, instance, version, found, seen)
+            out[key] = [_projection(schema, shape, version, inlined) for schema in value]
         elif key in ("not", "if", "then", "else") and isinstance(value, dict):
-            _reached(value, instance, version, found, seen)
-        elif isinstance(value, dict | list):
-            _everything(value, version, found)
+            out[key] = _projection(value, shape, version, inlined)
+        elif key in _DATA or not isinstance(value, dict | list):
+            out[key] = value
+        else:
+            out[key] = [
+                _validating(value),
+                sorted(f"{ref}={_definition(version, ref)[0]}" for ref in _closure(value, version)),
+            ]
+    return out
 
 
-def _everything(node: Any, version: str, found: set[str]) -> None:
-    closure: set[str] = set()
+def _closure(node: Any, version: str) -> set[str]:
+    """Every definition `node` refers to, directly or through others."""
+    found: set[str] = set()
     pending = list(_references(node, set()))
     while pending:
         name = pending.pop()
-        if name not in closure:
-            closure.add(name)
+        if name not in found:
+            found.add(name)
             pending.extend(_definition(version, name)[1])
-    found.update(closure)
+    return found
 
 
 def _ordered(versions: Iterable[str]) -> tuple[str, ...]:

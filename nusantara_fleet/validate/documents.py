@@ -66,6 +66,7 @@ def manifest_files(root: Path) -> tuple[list[Path], list[Problem]]:
     while pending:  # a loop, not recursion: a committed tree may nest directories thousands deep
         directory = pending.pop()
         entries, found = safe_yaml.scan(directory, str(directory))
+        budget.listed(len(entries) + len(found))
         problems.extend(found)
         for name, display, entry in entries:
             path = directory / name
@@ -100,7 +101,7 @@ def load_documents(root: Path) -> list[Document]:
 
 
 def _parse(path: Path) -> list[Document | Problem]:
-    display = str(path)  # every name under the root is printable: `safe_yaml.scan` refuses the others
+    display = str(path)  # every name below the root is printable: `safe_yaml.scan` refuses the others
     try:
         loaded = safe_yaml.load_all(safe_yaml.read_bytes(path, display), display)
     except ConfigError as exc:

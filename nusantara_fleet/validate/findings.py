@@ -9,6 +9,9 @@ Layer = Literal["schema", "policy"]
 Severity = Literal["failure", "warning", "exception"]
 
 FLEET_FILE = "Combined"  # conftest's file name for results over the combined input
+# A finding quotes what it judges; a document from a pull request may hold megabytes in one value, so
+# every message is cut to what a reader needs to find it.
+MESSAGE_LIMIT = 500
 
 
 @dataclass(frozen=True, order=True)
@@ -20,6 +23,11 @@ class Finding:
     message: str
     severity: Severity = "failure"
     layer: Layer = "policy"
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_LIMIT:
+            cut = len(self.message) - MESSAGE_LIMIT
+            object.__setattr__(self, "message", f"{self.message[:MESSAGE_LIMIT]}… ({cut} more characters)")
 
     @property
     def namespace(self) -> str:

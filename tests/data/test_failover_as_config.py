@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nusantara_fleet import naming
-from tests.support import data_docs, in_mode, patroni_yml, read_tree, render_variant, set_primary
+from tests.support import DIST, data_docs, in_mode, iter_docs, patroni_yml, read_tree, render_variant, set_primary
 
 
 def _primaries(out: Path) -> list[str]:
@@ -76,7 +76,14 @@ def test_data_objects_sync_before_the_apps(tmp_path: Path) -> None:
     from nusantara_fleet.model.delivery import CITY_SYNC_WAVES
     from nusantara_fleet.naming import SYNC_WAVE
 
-    _, out = render_variant(tmp_path)
-    waves = {doc["metadata"]["annotations"][SYNC_WAVE] for doc in data_docs(out).values()}
+    data = data_docs(DIST)
+    waves = {doc["metadata"]["annotations"][SYNC_WAVE] for doc in data.values()}
     assert waves == {str(CITY_SYNC_WAVES["data"])}
+    # Everything else in a city but its namespaces syncs in the apps' wave, after the data layer's.
+    apps = {
+        int((doc["metadata"].get("annotations") or {}).get(SYNC_WAVE, "0"))
+        for path, doc in iter_docs(DIST)
+        if path.parent.name != "fleet" and path.relative_to(DIST) not in data and doc["kind"] != "Namespace"
+    }
+    assert apps == {CITY_SYNC_WAVES["apps"]}
     assert CITY_SYNC_WAVES["data"] < CITY_SYNC_WAVES["apps"]

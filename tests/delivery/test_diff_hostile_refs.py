@@ -7,6 +7,7 @@ problems, a time bound, short output, and that what a link points at is never sh
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -239,3 +240,60 @@ def test_hostile_yaml_in_a_ref_is_located(repo: Path) -> None:
         "envs/bandung.yaml:6: a5[0]: holds more than 131072 values once aliases are expanded, more than a file "
         "within the size limit can write out; an alias bomb?"
     ]
+
+
+def rendered(root: Path, content: str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n") -> Path:
+    (root / "bandung").mkdir(parents=True)
+    (root / "bandung" / "Pod.web.k8s.yaml").write_text(content)
+    return root
+
+
+def test_a_rendered_directory_is_read_without_following_links(repo: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    (base / "bandung").mkdir(parents=True)
+    (base / "bandung" / "Pod.web.k8s.yaml").symlink_to(tmp_path / "secret.yaml")
+    os.mkfifo(base / "bandung" / "Pod.pipe.k8s.yaml")
+    (base / "surabaya").symlink_to(tmp_path, target_is_directory=True)
+    assert refused(repo, str(base)) == [
+        f"{base}/bandung/Pod.pipe.k8s.yaml: is a named pipe (FIFO) named like a rendered file; only regular files "
+        "are read",
+        f"{base}/bandung/Pod.web.k8s.yaml: is a symbolic link; links are never followed, so commit the file itself",
+        f"{base}/surabaya: is a symbolic link; links are never followed, so commit the file itself",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "kind: !!python/object/apply:os.system ['touch PWNED']\n",
+            ":1: kind: tag '!!python/object/apply:os.system' is not allowed: only strings, numbers, true/false, null, "
+            "lists and mappings are read; remove the tag",
+        ),
+        ("kind: Pod\n---\nkind: Pod\n", ": holds 2 YAML documents; keep one (a `---` line starts another)"),
+        ("kind: Pod\nkind: Service\n", ":2: kind: key 'kind' is written twice (first on line 1); keep exactly one"),
+    ],
+    ids=["python-tag", "two-documents", "duplicate-key"],
+)
+def test_a_rendered_file_that_differs_is_parsed_safely(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base, head = rendered(tmp_path / "base"), rendered(tmp_path / "head", content)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        diff_sides(str(base), str(head), repo=repo)
+    assert time.perf_counter() - started < SECONDS
+    assert [str(problem) for problem in caught.value.problems] == [f"{head}/bandung/Pod.web.k8s.yaml{expected}"]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_path_too_long_to_write_out_is_refused(repo: Path) -> None:
+    blob = git(repo, "hash-object", "-w", "--stdin", stdin=b"kind: Pod\n")
+    tree = git(repo, "mktree", "-z", stdin=f"100644 blob {blob}\tx.yaml\0".encode())
+    for _ in range(20):  # 20 folders of 250 characters: past PATH_MAX, though each name is allowed
+        tree = git(repo, "mktree", "-z", stdin=f"040000 tree {tree}\t{'d' * 250}\0".encode())
+    top = subprocess.run(["git", "-C", str(repo), "ls-tree", "-z", "HEAD"], capture_output=True, check=True).stdout
+    root = git(repo, "mktree", "-z", stdin=top + f"040000 tree {tree}\tdeep\0".encode())
+    git(repo, "tag", "deep", git(repo, "commit-tree", "-p", "HEAD", "-m", "deep", root))
+    assert refused(repo, "deep:deep") == [f"deep:deep/{'d' * 69}…: cannot be written out (File name too long)"]

@@ -117,11 +117,14 @@ def make_socket(path: Path) -> None:
     server.close()
 
 
-def make_device(path: Path) -> None:
-    try:
-        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # the device of /dev/null
-    except PermissionError:
-        pytest.skip("creating a device node needs CAP_MKNOD")
+def make_device(kind: int) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        try:
+            os.mknod(path, kind | 0o600, os.makedev(1, 3))  # never opened: the number does not matter
+        except PermissionError:
+            pytest.skip("creating a device node needs CAP_MKNOD")
+
+    return make
 
 
 CASES: list[tuple[str, Mutation, list[str]]] = [
@@ -199,6 +202,11 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "core-tag-wrong-value",
         write("bandung.yaml", "network:\n  pod_cidr: !!int ten\n"),
         [f"{CITY}:2: network.pod_cidr: 'ten' is not a valid int"],
+    ),
+    (
+        "core-bool-wrong-value",
+        write("bandung.yaml", "network:\n  pod_cidr: !!bool maybe\n"),
+        [f"{CITY}:2: network.pod_cidr: 'maybe' is not a valid bool"],
     ),
     (
         "long-number",
@@ -301,7 +309,16 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
     ),
     ("fifo", special("medan.yaml", os.mkfifo), [f"envs/medan.yaml: is a named pipe (FIFO), {NOT_REGULAR}"]),
     ("socket", special("medan.yaml", make_socket), [f"envs/medan.yaml: is a socket, {NOT_REGULAR}"]),
-    ("device", special("medan.yaml", make_device), [f"envs/medan.yaml: is a character device, {NOT_REGULAR}"]),
+    (
+        "device",
+        special("medan.yaml", make_device(stat.S_IFCHR)),
+        [f"envs/medan.yaml: is a character device, {NOT_REGULAR}"],
+    ),
+    (
+        "block-device",
+        special("medan.yaml", make_device(stat.S_IFBLK)),
+        [f"envs/medan.yaml: is a block device, {NOT_REGULAR}"],
+    ),
 ]
 
 

@@ -557,3 +557,12 @@ def test_a_message_expression_gives_the_message() -> None:
         }
     )
     assert errors_of(checker, 12) == ("spec: is 12, above 9",)
+
+
+def test_a_missing_vendored_file_is_a_clear_error() -> None:
+    path = Path(crd_schemas.__file__).with_name("crds") / "argo-cd" / "rollout-crd.yaml"
+    with pytest.raises(crd_schemas.CrdSchemaError) as raised:
+        crd_schemas.definitions("argo-cd/rollout-crd.yaml")
+    assert str(raised.value) == (
+        f"cannot read the vendored CRD file {path}: [Errno 2] No such file or directory: '{path}'"
+    )

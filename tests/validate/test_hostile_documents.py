@@ -18,6 +18,7 @@ from nusantara_fleet import safe_yaml
 from nusantara_fleet.cli import main
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.validate.documents import load_documents
+from tests.support import ROOT
 from tests.validate.support import POLICY
 
 SECONDS = 5.0  # every refusal is immediate; a hang or an expanded bomb takes far longer
@@ -164,7 +165,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "huge-tree",
         sparse_files(257, 2 * 1024**2),
         [
-            "{root}: holds more YAML than a tree may; the limit is 100000 files and 536870912 bytes, "
+            "{root}: holds more than a tree may; the limit is 100000 files and 536870912 bytes, "
             "far more than any fleet renders"
         ],
     ),
@@ -252,11 +253,10 @@ def test_the_gate_fails_with_the_message_and_no_traceback(
 
 def test_the_tree_file_limit_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tree(tmp_path)
-    (root / "bandung" / "Pod.two.k8s.yaml").write_text(GOOD)
-    monkeypatch.setattr(safe_yaml, "MAX_TREE_FILES", 1)
+    (root / "bandung" / "README.md").write_text("listed, never read, still counted\n")
+    monkeypatch.setattr(safe_yaml, "MAX_TREE_FILES", 2)  # bandung/, and the two files in it
     assert refused(root) == [
-        f"{root}: holds more YAML than a tree may; the limit is 1 files and 536870912 bytes, "
-        "far more than any fleet renders"
+        f"{root}: holds more than a tree may; the limit is 2 files and 536870912 bytes, far more than any fleet renders"
     ]
 
 
@@ -303,3 +303,45 @@ def test_only_the_core_schema_is_read(tmp_path: Path) -> None:
     [document] = load_documents(root)
     meta = {"name": "web", "annotations": {"since": "2026-01-01"}}
     assert document.body == {"kind": "Pod", "metadata": meta, "spec": {"<<": meta}}
+
+
+def test_a_file_swapped_for_a_fifo_after_the_check_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check and the open are two steps; the open neither blocks nor follows, and what it opened is checked."""
+    regular, fifo = tmp_path / "regular.yaml", tmp_path / "swapped.yaml"
+    regular.write_text(GOOD)
+    os.mkfifo(fifo)
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda path: real_lstat(regular if Path(path) == fifo else path))
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        safe_yaml.read_bytes(fifo, "swapped.yaml")
+    assert time.perf_counter() - started < SECONDS
+    assert str(caught.value) == "swapped.yaml: is a named pipe (FIFO), not a regular file; only regular files are read"
+
+
+def test_a_file_swapped_for_a_link_after_the_check_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regular, linked = tmp_path / "regular.yaml", tmp_path / "linked.yaml"
+    regular.write_text(GOOD)
+    linked.symlink_to(secret_outside(tmp_path / "dist"))
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda path: real_lstat(regular if Path(path) == linked else path))
+    with pytest.raises(ConfigError) as caught:
+        safe_yaml.read_bytes(linked, "linked.yaml")
+    assert str(caught.value) == f"linked.yaml: {LINK}"
+
+
+def test_a_huge_value_is_quoted_short_in_the_findings(tmp_path: Path) -> None:
+    """Loading is bounded, and so is what the schema and policy layers say about a value they reject."""
+    from nusantara_fleet.validate import validate
+
+    city = tmp_path / "dist" / "bandung"
+    city.mkdir(parents=True)
+    (city / "Deployment.web.k8s.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+        f"spec: {{replicas: '{'9' * 1_000_000}'}}\n"
+    )
+    result = validate(tmp_path / "dist", ROOT / "policy")
+    messages = [finding.message for finding in result.findings]
+    assert messages and max(len(message) for message in messages) <= 600

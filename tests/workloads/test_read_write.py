@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.support import city_docs, edit_yaml, render_variant
+from tests.support import DIST, city_docs, edit_yaml, render_variant
 
 WRITERS = ("order", "payment")  # the services with `write` routes in envs/fleet.yaml
 READERS = ("catalog", "inventory", "report")
@@ -68,7 +68,11 @@ def _check_primary(out: Path, primary: str, *, quorum: bool = False) -> None:
         assert all(route["upstreams"][0]["url"].startswith(f"http://{route['service']}.shop.svc") for route in routes)
 
 
-def test_writes_go_to_jakarta_by_default(tmp_path: Path) -> None:
+def test_writes_go_to_jakarta_by_default() -> None:
+    _check_primary(DIST, "jakarta", quorum=True)
+
+
+def test_writes_go_to_jakarta_in_standby_clusters_mode(tmp_path: Path) -> None:
     _, out = render_variant(tmp_path, _standby_clusters)
     _check_primary(out, "jakarta")
 

@@ -215,6 +215,11 @@ class GatewayApiSpec(Spec):
 class CanarySpec(Spec):
     tag: str = Field(pattern=IMAGE_TAG, description="Candidate image tag; never `latest`.")
     weight: int = Field(ge=0, le=50, description="Share of this city's traffic sent to the candidate, %.")
+    digest: str | None = Field(
+        default=None,
+        pattern=SHA256_DIGEST,
+        description="Digest of the candidate image as scanned (`fleet release --digest`); pins it when given.",
+    )
 
 
 class CityServiceSpec(Spec):
@@ -223,7 +228,15 @@ class CityServiceSpec(Spec):
     tag: str | None = Field(
         default=None, pattern=IMAGE_TAG, description="Stable tag in this city when it differs from fleet.yaml."
     )
+    digest: str | None = Field(
+        default=None,
+        pattern=SHA256_DIGEST,
+        description="Digest of this city's stable image as scanned (`fleet release --digest`); pins it when given.",
+    )
     previous_tag: str | None = Field(
         default=None, pattern=IMAGE_TAG, description="Stable tag before the last promotion; rollback target."
+    )
+    previous_digest: str | None = Field(
+        default=None, pattern=SHA256_DIGEST, description="Digest of `previous_tag`'s image, when it was pinned."
     )
     canary: CanarySpec | None = Field(default=None, description="A candidate version on a slice of traffic.")
