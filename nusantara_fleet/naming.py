@@ -160,9 +160,7 @@ def selector_labels(*, name: str, city: str) -> dict[str, str]:
     return {INSTANCE_LABEL: f"{name}-{city}", NAME_LABEL: name}
 
 
-def labels(
-    *, project: str, city: str, role: str, name: str, component: Component, version: str
-) -> dict[str, str]:
+def labels(*, project: str, city: str, role: str, name: str, component: Component, version: str) -> dict[str, str]:
     """The standard labels every object of a city carries, plus the city and its database role."""
     return {
         **selector_labels(name=name, city=city),

@@ -9,9 +9,9 @@ from __future__ import annotations
 from constructs import Construct
 
 from nusantara_fleet import naming
+from nusantara_fleet.constructs import pod
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.constructs.workloads.labels import pod_labels, workload_labels
-from nusantara_fleet.constructs import pod
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.workloads import App, Variant
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.constructs.workloads.labels import workload_labels
 from nusantara_fleet.model import City, Fleet
