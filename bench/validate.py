@@ -1,6 +1,6 @@
 """Validate benchmark: `fleet validate` on the default fleet and on a generated 30 x 40 fleet.
 
-For each: the gate end to end (load, policy, and the schema layer running alongside), then each layer
+For each: the gate end to end (load, policy, cross-object, and the schema layer running alongside), then each layer
 alone (core kinds on every supported Kubernetes minor, custom resources against their vendored CRDs with
 their CEL rules, the Rego policies), and two ratios measured in the same run: against the budget (1 s for
 the default fleet, 10 s for 30 x 40) and against `kubernetes_validate.validate()` (the library's own
@@ -117,7 +117,8 @@ def measure(label: str, envs: Path, work: Path, budget: float) -> None:
         f"{label}: {run['documents']} documents ({run['custom']} custom resources, {run['kinds']} kinds), "
         f"{run['failures']} failures, {run['warnings']} warnings\n"
         f"  gate  {total:6.2f} s = load {split['load']:5.2f} s + policy {split['policy']:5.2f} s "
-        f"+ schema wait {split['schema']:5.2f} s   ({total / budget:4.2f} of the {budget:.0f} s budget, "
+        f"+ cross-object {split['cross-object']:5.2f} s + schema wait {split['schema']:5.2f} s   "
+        f"({total / budget:4.2f} of the {budget:.0f} s budget, "
         f"{run['documents'] / total:5.0f} documents/s); CPU {run['cpu']:5.2f} s over {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f}\n"
         f"  alone: core kinds on Kubernetes {span(SUPPORTED_VERSIONS)} {core_alone:5.2f} s, "

@@ -133,25 +133,39 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _apply_release(change: Change, args: argparse.Namespace) -> int:
-    from nusantara_fleet.release import apply
+    from nusantara_fleet.release import apply, preview
 
     display = f"{args.envs}/{change.path.name}"
-    summary, rendered = apply(change, envs=args.envs, out=args.out)
+    if args.dry_run:
+        rendered = preview(change, envs=args.envs, out=args.out)
+    else:
+        summary, rendered = apply(change, envs=args.envs, out=args.out)
     print(change.summary)
     print(change.diff(display), end="")
     for chart in rendered.charts:
         for changed in chart.changes:
             paths = f": {', '.join(changed.paths)}" if changed.paths else ""
             print(f"  {args.out}/{chart.chart}: {changed.status} {changed.key}{paths}")
-    print(f"re-rendered {summary.files} files into {args.out}/; commit {display} and {args.out}/ together")
+    if args.dry_run:
+        print(f"dry run: {display} and {args.out}/ were not written")
+    else:
+        print(f"re-rendered {summary.files} files into {args.out}/; commit {display} and {args.out}/ together")
     return 0
 
 
 def _release(args: argparse.Namespace) -> int:
-    from nusantara_fleet.release import plan_release
+    from nusantara_fleet.release import ReleaseFlags, plan_release
 
     check_output(args.out, envs=args.envs)
-    change = plan_release(args.envs, service=args.service, tag=args.tag, city=args.city, canary=args.canary)
+    change = plan_release(
+        args.envs,
+        service=args.service,
+        tag=args.tag,
+        city=args.city,
+        canary=args.canary,
+        digest=args.digest,
+        flags=ReleaseFlags(replace_canary=args.replace_canary, gated=args.gated),
+    )
     return _apply_release(change, args)
 
 
@@ -169,12 +183,66 @@ def _rollback(args: argparse.Namespace) -> int:
     return _apply_release(plan_rollback(args.envs, service=args.service, city=args.city), args)
 
 
+def _rollout(args: argparse.Namespace) -> int:
+    from nusantara_fleet import rollout
+
+    plan = rollout.flow(load_fleet(args.envs))
+    formats = {"text": rollout.flow_text, "json": rollout.as_json, "github": rollout.flow_github}
+    print(formats[args.output](plan), end="")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from nusantara_fleet import rollout
+
+    fleet = load_fleet(args.envs)
+    if args.service is not None:
+        rollout.check_service(fleet, args.service)
+    report = rollout.status(fleet, args.service)
+    print((rollout.as_json if args.output == "json" else rollout.status_text)(report), end="")
+    return 0
+
+
+def _canary(args: argparse.Namespace) -> int:
+    from nusantara_fleet import canary
+    from nusantara_fleet.rollout import check_target
+
+    fleet = load_fleet(args.envs)
+    check_target(fleet, args.city, args.service)
+    state = fleet.city(args.city).service(args.service).canary
+    if state is None:
+        raise ConfigError(
+            [Problem(COMMAND_LINE, None, "SERVICE", f"{args.service} has no canary in {args.city} to judge")]
+        )
+    if args.recorded is not None:
+        ask = canary.recorded(args.recorded)
+    elif args.prometheus.startswith(("http://", "https://")):
+        ask = canary.prometheus(args.prometheus)
+    else:
+        message = f"{args.prometheus!r} is not a Prometheus URL: give its http:// or https:// base URL"
+        raise ConfigError([Problem(COMMAND_LINE, None, "--prometheus", message)])
+    judgement = canary.judge_canary(fleet, ask, service=args.service, city=args.city)
+    print(judgement.text(args.service, args.city, state.tag), end="")
+    return int(judgement.verdict)
+
+
 def _diff(args: argparse.Namespace) -> int:
     from nusantara_fleet.diff import diff_sides
     from nusantara_fleet.diff import report as diff_report
+    from nusantara_fleet.safe_yaml import label as safe_label
 
-    result = diff_sides(args.base, args.head, repo=Path.cwd())
-    print(diff_report.markdown(result) if args.output == "markdown" else diff_report.text(result), end="")
+    if args.full_link is not None and not diff_report.LINK.fullmatch(args.full_link):
+        message = f"{safe_label(args.full_link)} is not an https:// URL (no spaces, '<' or '>')"
+        raise ConfigError([Problem(COMMAND_LINE, None, "--full-link", message)])
+    result = diff_sides(args.base, args.head, repo=Path.cwd(), labels=(args.base_label, args.head_label))
+    if args.output == "markdown":
+        report = diff_report.markdown(result, link=args.full_link)
+        whole = diff_report.markdown(result, limit=None, link=args.full_link)
+    else:
+        report = whole = diff_report.text(result)
+    if args.full is not None:
+        args.full.write_text(whole)
+    print(report, end="")
     return FINDINGS if args.exit_code and not result.empty else 0
 
 
@@ -328,7 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "release":
             command.add_argument("tag", metavar="TAG", help="image tag to release (never `latest`)")
             command.add_argument("--canary", type=int, metavar="WEIGHT", help="send WEIGHT %% (0-50) to TAG")
+            command.add_argument("--digest", metavar="DIGEST", help="pin TAG to its scanned digest (sha256:...)")
+            command.add_argument(
+                "--replace-canary", action="store_true", help="withdraw the city's live canary of SERVICE"
+            )
+            command.add_argument("--gated", action="store_true", help="release into the gated city")
         command.add_argument("--city", required=True, help="city whose envs file changes")
+        command.add_argument(
+            "--dry-run", action="store_true", help="print the change and what it re-renders; write nothing"
+        )
         _envs_option(command)
         _out_option(command)
 
@@ -356,15 +432,31 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         _diff,
         "compare the rendered fleet of two git refs or directories, risks first",
-        ["fleet diff", "fleet diff main WORKTREE --exit-code", "fleet diff main:dist dist --output markdown"],
+        [
+            "fleet diff",
+            "fleet diff main WORKTREE --exit-code",
+            "fleet diff main:dist dist --output markdown --full fleet-diff-full.md   # a pull request",
+        ],
         outcome="nothing was compared",
     )
     diff.add_argument(
         "base", metavar="BASE", nargs="?", help="git ref, directory or REF:PATH (default: merge base with main)"
     )
     diff.add_argument("head", metavar="HEAD", nargs="?", help="git ref, directory or REF:PATH (default: WORKTREE)")
-    diff.add_argument("--output", "-o", choices=("text", "markdown"), default="text", help="report format")
+    diff.add_argument(
+        "--output",
+        "-o",
+        choices=("text", "markdown"),
+        default="text",
+        help="report format; markdown is the pull-request comment, shortened to fit GitHub's 65,536 characters",
+    )
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when the rendered fleet differs")
+    diff.add_argument("--base-label", help="name of BASE in the header, e.g. the base branch (default: from git)")
+    diff.add_argument("--head-label", help="name of HEAD in the header, e.g. the head commit (default: from git)")
+    diff.add_argument("--full", type=Path, metavar="FILE", help="also write the whole report, never shortened, here")
+    diff.add_argument(
+        "--full-link", metavar="URL", help="https:// URL where readers find the --full report (e.g. the workflow run)"
+    )
 
     explain = _command(
         sub,
@@ -376,6 +468,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("path", metavar="PATH", help="a file of dist/, or CITY/KIND/NAME")
     _envs_option(explain)
+
+    plan = _command(
+        sub,
+        "rollout",
+        _rollout,
+        "print the release flow from envs/: canary city, branches, approval, gated city, rollback order",
+        ["fleet rollout", 'fleet rollout --output github >> "$GITHUB_OUTPUT"'],
+        outcome="no flow was printed",
+    )
+    plan.add_argument("--output", "-o", choices=("text", "json", "github"), default="text", help="report format")
+    _envs_option(plan)
+
+    state = _command(
+        sub,
+        "status",
+        _status,
+        "show each city's wave, gate and release state (stable, canary and previous tags)",
+        ["fleet status", "fleet status --service order --output json"],
+        outcome="no status was printed",
+    )
+    state.add_argument("--service", metavar="SERVICE", help="only this service")
+    state.add_argument("--output", "-o", choices=("text", "json"), default="text", help="report format")
+    _envs_option(state)
+
+    judge = _command(
+        sub,
+        "canary",
+        _canary,
+        "judge a city's canary of SERVICE against stable and the SLOs (exit 0 promote, 1 roll back, 2 cannot judge)",
+        [
+            "fleet canary order --city bandung --prometheus https://prometheus.bandung.example",
+            "fleet canary order --city bandung --recorded answers.json",
+        ],
+        outcome="nothing was judged",
+    )
+    judge.add_argument("service", metavar="SERVICE", help="service name from envs/fleet.yaml")
+    judge.add_argument("--city", required=True, help="city whose canary to judge")
+    source = judge.add_mutually_exclusive_group(required=True)
+    source.add_argument("--prometheus", metavar="URL", help="Prometheus base URL (its /api/v1/query is asked)")
+    source.add_argument(
+        "--recorded", type=Path, metavar="FILE", help="JSON object from each query to Prometheus's reply"
+    )
+    _envs_option(judge)
     return parser
 
 

@@ -36,6 +36,8 @@ DATABASE_ROLE_LABEL = "fleet.nusantaramart.co.id/database-role"
 DATABASE_CLUSTER_LABEL = "fleet.nusantaramart.co.id/database-cluster"
 # Set by Patroni (or its role callback) on its own pod at runtime; the write and read Services select it.
 PATRONI_ROLE_LABEL = "fleet.nusantaramart.co.id/patroni-role"
+# Labels that no template sets because software sets them on running pods: checks over dist/ read them as "may be set".
+RUNTIME_LABELS = frozenset({PATRONI_ROLE_LABEL})
 # On every pod of a service, stable and canary alike: network policies select a service by it.
 SERVICE_LABEL = "fleet.nusantaramart.co.id/service"
 # stable | canary, so dashboards and `kubectl` can compare the two versions of one service.
@@ -60,6 +62,12 @@ RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 EXTERNAL_DNS_TTL = "external-dns.alpha.kubernetes.io/ttl"
 NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io"
+# On a certificate's ExternalSecret: what its issuer must put in it (comma-separated).
+TLS_DNS_NAMES = "fleet.nusantaramart.co.id/tls-dns-names"
+TLS_USAGES = "fleet.nusantaramart.co.id/tls-usages"
+# Pod Security Admission (https://kubernetes.io/docs/concepts/security/pod-security-admission/): on a
+# namespace, `<prefix>/<mode>` is the profile and `<prefix>/<mode>-version` the Kubernetes minor of its checks.
+POD_SECURITY_PREFIX = "pod-security.kubernetes.io"
 
 # Folders.
 DIST_DIR = "dist"  # the folder `fleet synth` writes and Argo CD reads
@@ -87,9 +95,20 @@ RECAP_JOB = "postgres-recap"
 PROMOTE_JOB = "postgres-promote"
 CREDENTIALS_SECRET = "postgres-credentials"  # superuser, replication and app passwords
 OBJECT_STORAGE_SECRET = "postgres-object-storage"  # this city's S3 access key
-TLS_SECRET = "postgres-tls"  # one CA for the fleet's databases and etcd
-POSTGRES_POLICY = "postgres"  # the NetworkPolicy in front of PostgreSQL and Patroni
+# One certificate per purpose, each in its own Secret, so a pod mounts only the keys it uses and a
+# leaked key opens one trust domain. Each Secret's `ca.crt` is the CA of that domain.
+POSTGRES_SERVER_TLS = "postgres-server-tls"  # PostgreSQL's server certificate
+PATRONI_API_TLS = "patroni-api-tls"  # Patroni's REST API: server, and client of the other members
+ETCD_PEER_TLS = "etcd-peer-tls"  # etcd members to each other
+ETCD_SERVER_TLS = "etcd-server-tls"  # etcd's client port
+ETCD_CLIENT_TLS = "etcd-client-tls"  # Patroni (and patronictl) as an etcd client
+POSTGRES_POLICY = "postgres"  # the NetworkPolicy in front of the members' PostgreSQL (5432)
+REPORTING_POLICY = "postgres-reporting"  # the NetworkPolicy in front of the reporting members' PostgreSQL
+PATRONI_API_POLICY = "patroni-api"  # the NetworkPolicy in front of Patroni's REST API (8008)
+ETCD_PEER_POLICY = "etcd-peer"  # the NetworkPolicy in front of etcd's peer port (`etcd` guards its client port)
 DATA_DEFAULT_DENY = "data-default-deny"
+DATA_ALLOW_DNS = "data-allow-dns"
+EGRESS_SUFFIX = "-egress"  # the NetworkPolicy of what one data-layer workload may send
 PGDATA_CLAIM = "pgdata"  # volumeClaimTemplate of the Patroni members
 ETCD_CLAIM = "data"  # volumeClaimTemplate of the etcd member
 CALLBACK_SCRIPT = "label_role.py"
@@ -122,6 +141,10 @@ def canary_name(service: str) -> str:
 
 def config_name(service: str) -> str:
     return f"{service}{CONFIG_SUFFIX}"
+
+
+def egress_policy(name: str) -> str:
+    return f"{name}{EGRESS_SUFFIX}"
 
 
 def city_object(base: str, city: str) -> str:

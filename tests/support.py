@@ -81,10 +81,13 @@ def copy_envs(target: Path) -> Path:
 
 
 def set_primary(envs: Path, city: str) -> None:
-    """Move the primary city, keeping any list of failover candidates led by the new primary."""
+    """Move the primary city, keeping any list of failover candidates led by the new primary, and the gate
+    (which follows the primary) last in the rollout order."""
 
     def change(fleet: dict[str, Any]) -> None:
         fleet["primary"] = city
+        if "gated_city" not in fleet["rollout"]:
+            fleet["rollout"]["order"] = [c for c in fleet["rollout"]["order"] if c != city] + [city]
         failover = (fleet.get("database") or {}).get("failover") or {}
         if "preference" in failover:
             failover["preference"] = [city, *[c for c in failover["preference"] if c != city]]

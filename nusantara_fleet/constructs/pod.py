@@ -80,7 +80,7 @@ def probe(handler: dict[str, Any], timing: ProbeSpec) -> dict[str, Any]:
 def _http_probe(plan: Probe) -> dict[str, Any]:
     rendered: dict[str, Any] = {
         "failureThreshold": plan.failure_threshold,
-        "httpGet": {"path": plan.path, "port": plan.port, "scheme": "HTTP"},
+        "httpGet": {"path": plan.path, "port": plan.port, "scheme": plan.scheme},
         "periodSeconds": plan.period_seconds,
         "timeoutSeconds": plan.timeout_seconds,
     }

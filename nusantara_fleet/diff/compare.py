@@ -9,13 +9,15 @@ from typing import Any, Literal
 
 import yaml
 
-from nusantara_fleet.diff.fields import changed_paths
+from nusantara_fleet.diff.fields import changed_paths, cosmetic_keys, restarts_pods
 from nusantara_fleet.diff.objects import ObjectKey, Tree, key_of, read_tree
 from nusantara_fleet.diff.risks import Risk, Topology, fleet_risks, object_risks, together_risks, topology
+from nusantara_fleet.diff.summary import Shipped, shipped
 from nusantara_fleet.naming import FLEET_FOLDER
 
 Status = Literal["added", "removed", "changed"]
 CONTEXT_LINES = 3  # enough to place a change in a manifest without drowning the PR comment
+SIDES = ("base", "head")  # the unified diffs' file names; the reports' headers say what each side is
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,16 @@ class ObjectChange:
     status: Status
     paths: tuple[str, ...]
     diff: str
+    shipped: Shipped = field(default_factory=Shipped)
+
+    @property
+    def cosmetic(self) -> tuple[str, ...] | None:
+        """The label and checksum keys that are all this change is, or None (see `fields.cosmetic_keys`)."""
+        return cosmetic_keys(self.key.kind, self.paths) if self.status == "changed" else None
+
+    @property
+    def restarts_pods(self) -> bool:
+        return self.status == "changed" and restarts_pods(self.key.kind, self.paths)
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,7 @@ class FleetDiff:
     risks: tuple[Risk, ...]
     before: Topology
     after: Topology
-    labels: tuple[str, str] = field(default=("base", "head"))
+    labels: tuple[str, str] = field(default=SIDES)
     notes: tuple[str, ...] = ()
 
     @property
@@ -68,9 +80,9 @@ def _dump(body: dict[str, Any] | None) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _unified(key: ObjectKey, old: dict[str, Any] | None, new: dict[str, Any] | None, labels: tuple[str, str]) -> str:
+def _unified(key: ObjectKey, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
     name = f"{key.chart}/{key.kind}.{key.name}"
-    lines = difflib.unified_diff(_dump(old), _dump(new), f"{labels[0]}/{name}", f"{labels[1]}/{name}", n=CONTEXT_LINES)
+    lines = difflib.unified_diff(_dump(old), _dump(new), f"{SIDES[0]}/{name}", f"{SIDES[1]}/{name}", n=CONTEXT_LINES)
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
@@ -78,12 +90,12 @@ def _bodies(files: Tree, chart: str) -> list[dict[str, Any]]:
     return [entry.body() for (name, _), entry in files.items() if name == chart]
 
 
-def compare_trees(base: Path, head: Path, labels: tuple[str, str] = ("base", "head")) -> FleetDiff:
+def compare_trees(base: Path, head: Path, labels: tuple[str, str] = SIDES) -> FleetDiff:
     """Compare two rendered directories (`dist/` layout)."""
     return compare(read_tree(base), read_tree(head), labels)
 
 
-def compare(old_files: Tree, new_files: Tree, labels: tuple[str, str] = ("base", "head")) -> FleetDiff:
+def compare(old_files: Tree, new_files: Tree, labels: tuple[str, str] = SIDES) -> FleetDiff:
     """Compare two trees object by object; files are parsed only where their bytes differ."""
     before = topology(_bodies(old_files, FLEET_FOLDER))
     after = topology(_bodies(new_files, FLEET_FOLDER))
@@ -101,7 +113,8 @@ def compare(old_files: Tree, new_files: Tree, labels: tuple[str, str] = ("base",
         paths = tuple(changed_paths(old, new)) if status == "changed" else ()
         if status == "changed" and not paths:
             continue  # same object, different bytes (formatting only)
-        per_chart.setdefault(chart, []).append(ObjectChange(key, status, paths, _unified(key, old, new, labels)))
+        change = ObjectChange(key, status, paths, _unified(key, old, new), shipped(key, old, new))
+        per_chart.setdefault(chart, []).append(change)
         risks.extend(object_risks(key, old, new))
     risks.extend(together_risks(after, per_chart))
     order = {city: index for index, city in enumerate(after.order or before.order)}

@@ -37,7 +37,7 @@ def _version_key(tag: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.\-+_]", tag))
 
 
-def _tag(image: str) -> str | None:
+def image_tag(image: str) -> str | None:
     image = image.split("@", 1)[0]
     _, sep, tag = image.rpartition(":")
     return tag if sep and "/" not in tag else None
@@ -51,7 +51,7 @@ def _pod_spec(body: dict[str, Any]) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else {}
 
 
-def _images(body: dict[str, Any]) -> dict[str, str]:
+def container_images(body: dict[str, Any]) -> dict[str, str]:
     spec = _pod_spec(body)
     return {
         str(c.get("name")): str(c.get("image"))
@@ -62,9 +62,9 @@ def _images(body: dict[str, Any]) -> dict[str, str]:
 
 
 def _images_backwards(old: dict[str, Any], new: dict[str, Any]) -> Iterable[str]:
-    before, after = _images(old), _images(new)
+    before, after = container_images(old), container_images(new)
     for name in sorted(set(before) & set(after)):
-        old_tag, new_tag = _tag(before[name]), _tag(after[name])
+        old_tag, new_tag = image_tag(before[name]), image_tag(after[name])
         if old_tag and new_tag and _version_key(new_tag) < _version_key(old_tag):
             yield f"image of container {name} moved backwards: {old_tag} -> {new_tag}"
 
@@ -268,6 +268,7 @@ def fleet_risks(before: Topology, after: Topology) -> list[Risk]:
                 f"primary city changed: {before.primary} -> {after.primary} (writes move; the database fails over)",
             )
         )
+    risks.extend(_release_flow_moved(before, after))
     for city in sorted(before.gates - after.gates):
         lost = []
         if city not in after.gated:
@@ -277,3 +278,19 @@ def fleet_risks(before: Topology, after: Topology) -> list[Risk]:
         moved = f"; the gate is now on {', '.join(sorted(after.gates))}" if after.gates else ""
         risks.append(Risk("fleet", f"gate on {city}", f"manual gate removed: {' and '.join(lost)}{moved}"))
     return risks
+
+
+def _release_flow_moved(before: Topology, after: Topology) -> list[Risk]:
+    """The release workflow follows envs/: a moved gate or canary city changes where the next release goes."""
+    if not (before.order and after.order and before.gates and after.gates):
+        return []
+    moved = []
+    if before.gates != after.gates:
+        old, new = ", ".join(sorted(before.gates)), ", ".join(sorted(after.gates))
+        moved.append(f"the gate moves from {old} to {new}, which now rolls out last, behind the approval")
+    if before.order[0] != after.order[0]:
+        moved.append(f"the canary city moves from {before.order[0]} to {after.order[0]}")
+    if not moved:
+        return []
+    flow = " -> ".join(after.order)
+    return [Risk("fleet", "release flow", f"{'; '.join(moved)}; the next release runs {flow} (`fleet rollout`)")]

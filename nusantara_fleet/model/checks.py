@@ -1,7 +1,7 @@
 """The rules that span files and must hold before the fleet can be resolved at all.
 
-Primary and gated city exist, the rollout order lists every city once, service names are unique and
-known, networks do not overlap. The rules of each concern run afterwards on the resolved views
+Primary and gated city exist, the rollout order lists every city once with the gated city last, service
+names are unique and known, networks do not overlap. The rules of each concern run afterwards on the resolved views
 (`model/data/checks.py`, `model/workloads/checks.py`), so nothing they judge is derived twice.
 """
 
@@ -46,6 +46,8 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
     gated = spec.rollout.gated_city
     if gated is not None and gated not in cities:
         at(("rollout", "gated_city"), f"gated city {gated!r} has no city file; known cities: {', '.join(names)}")
+    elif not problems:
+        problems.extend(_gate_last(spec, sources))
     service_seen: dict[str, int] = {}
     for index, svc in enumerate(spec.services):
         if svc.name in service_seen:
@@ -88,3 +90,29 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                     )
                 )
     return problems
+
+
+def _gate_last(spec: FleetSpec, sources: Sources) -> list[Problem]:
+    """The release flow is canary city first, then the branches, then approval, then the gated city.
+
+    The order is a design input, so a gated city anywhere but last (as after `primary` moves) is refused
+    rather than silently reordered: the canary would otherwise land in the city that waits for a human.
+    """
+    order = spec.rollout.order
+    explicit = spec.rollout.gated_city
+    gated = explicit or spec.primary
+    named = f"rollout.gated_city: {explicit}" if explicit else f"primary: {spec.primary}, the gate follows it"
+    if len(order) == 1:
+        message = (
+            f"{gated!r} is the only city in the rollout order, so it would be both the canary city and the gated "
+            f"city ({named}); a release needs a canary city before the gate: add a city"
+        )
+    elif order[-1] != gated:
+        fixed = [city for city in order if city != gated] + [gated]
+        message = (
+            f"the gated city {gated!r} ({named}) must roll out last, after the canary city and the branches, "
+            f"but the order is [{', '.join(order)}]; move it to the end: order: [{', '.join(fixed)}]"
+        )
+    else:
+        return []
+    return [sources.fleet_problem(("rollout", "order"), message)]

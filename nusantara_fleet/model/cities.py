@@ -107,20 +107,27 @@ class CityService:
         return self.state.tag
 
     @property
-    def image(self) -> str:
-        """A digest pins only the fleet's tag; a city's own tag is pinned by tag."""
+    def digest(self) -> str | None:
+        """The city's own digest pins its stable version; fleet.yaml's digest pins only fleet.yaml's tag."""
+        if self.state is not None and self.state.digest is not None:
+            return self.state.digest
         if self.state is None or self.state.tag is None:
-            return self.service.image
-        return f"{self.service.image_repository}:{self.state.tag}"
+            return self.service.spec.digest
+        return None
+
+    @property
+    def image(self) -> str:
+        if self.digest is not None:
+            return f"{self.service.image_repository}@{self.digest}"
+        return f"{self.service.image_repository}:{self.version}"
 
     @property
     def canary(self) -> Canary | None:
         if self.state is None or self.state.canary is None:
             return None
         candidate = self.state.canary
-        return Canary(
-            image=f"{self.service.image_repository}:{candidate.tag}", tag=candidate.tag, weight=candidate.weight
-        )
+        pin = f"@{candidate.digest}" if candidate.digest is not None else f":{candidate.tag}"
+        return Canary(image=f"{self.service.image_repository}{pin}", tag=candidate.tag, weight=candidate.weight)
 
 
 @dataclass(frozen=True)

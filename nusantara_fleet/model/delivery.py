@@ -15,7 +15,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.model.cities import City
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
-from nusantara_fleet.model.spec.delivery import GateWindowSpec, RolloutStrategy
+from nusantara_fleet.model.spec.delivery import CanaryJudgementSpec, GateWindowSpec, RolloutStrategy
 
 Layer = Literal["namespaces", "data", "apps"]
 
@@ -106,11 +106,32 @@ class Delivery:
     gate_window: GateWindowSpec
     release_managers: tuple[str, ...]
     gated_city: str
+    order: tuple[str, ...]  # rollout order: the canary city first, the gated city last (model/checks.py)
+    approval_environment: str
+    canary: CanaryJudgementSpec
     namespaces: tuple[str, ...]  # namespaces the city Applications may deploy into, in a stable order
+    # A city Application's destination namespace: Argo CD checks it against the AppProject's destinations
+    # even though every namespaced object names its own, so it must be one the project allows.
+    default_namespace: str
     cluster_server_template: str
     cluster_credentials_prefix: str
     secret_store: str
     secret_refresh: str
+
+    @property
+    def canary_city(self) -> str:
+        """Where every release starts, as a canary judged against the stable version there."""
+        return self.order[0]
+
+    @property
+    def branches(self) -> tuple[str, ...]:
+        """The cities released one by one after the canary city and before the approval of the gated city."""
+        return self.order[1:-1]
+
+    @property
+    def rollback_order(self) -> tuple[str, ...]:
+        """The gated city first, the canary city last: undo in reverse of the rollout."""
+        return tuple(reversed(self.order))
 
     @property
     def root_app(self) -> str:
@@ -151,7 +172,11 @@ def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...]) -> Delivery:
         gate_window=rollout.gate_window,
         release_managers=tuple(rollout.release_managers),
         gated_city=next(city.name for city in cities if city.gated),
+        order=tuple(city.name for city in cities),
+        approval_environment=rollout.approval_environment,
+        canary=rollout.canary,
         namespaces=tuple(sorted({name for _, name in spec.namespaces})),
+        default_namespace=spec.namespaces.apps,
         cluster_server_template=rollout.cluster_server,
         cluster_credentials_prefix=rollout.cluster_credentials,
         secret_store=spec.database.secrets.store,

@@ -13,6 +13,7 @@ from nusantara_fleet.model.cities import Pool
 from nusantara_fleet.model.spec.platform import ContainerResources
 
 PullPolicy = Literal["IfNotPresent", "Always"]
+ProbeScheme = Literal["HTTP", "HTTPS"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class Volume:
 
 @dataclass(frozen=True)
 class Probe:
-    """An HTTP probe on a named or numbered port, with its timing."""
+    """An HTTP probe on a named or numbered port, with its timing; HTTPS where the port serves only TLS
+    (the kubelet does not verify the certificate)."""
 
     path: str
     port: str | int
@@ -61,6 +63,7 @@ class Probe:
     timeout_seconds: int
     failure_threshold: int
     initial_delay_seconds: int | None = None
+    scheme: ProbeScheme = "HTTP"
 
 
 @dataclass(frozen=True)

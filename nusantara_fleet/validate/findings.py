@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Layer = Literal["schema", "policy"]
+Layer = Literal["schema", "policy", "cross-object"]
 Severity = Literal["failure", "warning", "exception"]
 
 FLEET_FILE = "Combined"  # conftest's file name for results over the combined input

@@ -21,7 +21,8 @@ def summary(report: Report) -> str:
         f"{len(report.documents)} documents, {report.kinds} kinds, {sum(report.rules.values())} rules: "
         f"{report.count('failure')} failures, {report.count('warning')} warnings, "
         f"{report.count('exception')} exceptions in {seconds['total']:.2f} s "
-        f"(load {seconds['load']:.2f} s, policy {seconds['policy']:.2f} s, schema +{seconds['schema']:.2f} s)"
+        f"(load {seconds['load']:.2f} s, policy {seconds['policy']:.2f} s, "
+        f"cross-object {seconds['cross-object']:.2f} s, schema +{seconds['schema']:.2f} s)"
     )
 
 

@@ -1,4 +1,4 @@
-"""`fleet validate`: schema layer and policy layer over a rendered tree, timed per layer."""
+"""`fleet validate`: schema, policy and cross-object layers over a rendered tree, timed per layer."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nusantara_fleet.validate import schemas
+from nusantara_fleet.validate import cross_object, schemas
 from nusantara_fleet.validate.documents import Document, load_documents
 from nusantara_fleet.validate.findings import Finding
 from nusantara_fleet.validate.policy import Policies
@@ -15,11 +15,11 @@ from nusantara_fleet.validate.policy import Policies
 @dataclass(frozen=True)
 class Report:
     """What one run found, over how much, and how long each step took (seconds): `schema` is the wait for
-    the schema layer once the policies are done, since it runs alongside them."""
+    the schema layer once the policies and the cross-object layer are done, since it runs alongside them."""
 
     documents: list[Document]
     findings: list[Finding]
-    rules: dict[str, int]  # rules per namespace (Rego package, or `schema`)
+    rules: dict[str, int]  # rules per namespace (Rego package, `schema`, or a cross-object family)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -38,7 +38,8 @@ class Report:
 
 
 def validate(dist: Path, policy_dir: Path) -> Report:
-    """Check every document under `dist` against its schema and every policy in `policy_dir`."""
+    """Check every document under `dist` against its schema, every policy in `policy_dir`, and the
+    documents against each other."""
     started = time.perf_counter()
     documents = load_documents(dist)
     loaded = time.perf_counter()
@@ -46,16 +47,19 @@ def validate(dist: Path, policy_dir: Path) -> Report:
     finish_schemas = schemas.start(documents)  # runs alongside the policies (Node, and a fork for large trees)
     policy_findings = policies.evaluate(documents)
     evaluated = time.perf_counter()
+    cross_findings = cross_object.check(documents)
+    crossed = time.perf_counter()
     schema_findings = finish_schemas()
     done = time.perf_counter()
     return Report(
         documents=documents,
-        findings=sorted(schema_findings + policy_findings),
-        rules={"schema": 1, **policies.rule_counts},
+        findings=sorted(schema_findings + policy_findings + cross_findings),
+        rules={"schema": 1, **policies.rule_counts, **cross_object.rule_counts()},
         seconds={
             "load": loaded - started,
             "policy": evaluated - loaded,
-            "schema": done - evaluated,
+            "cross-object": crossed - evaluated,
+            "schema": done - crossed,
             "total": done - started,
         },
     )

@@ -7,7 +7,7 @@ from typing import Any
 from cdk8s import App
 
 from nusantara_fleet.constructs.data.jobs import CronJob
-from nusantara_fleet.constructs.data.network_policy import Ingress
+from nusantara_fleet.constructs.data.network_policy import NetworkPolicy
 from nusantara_fleet.constructs.data.service import Service
 from nusantara_fleet.constructs.data.statefulset import StatefulSet
 from nusantara_fleet.constructs.manifest import RenderChart
@@ -16,10 +16,13 @@ from nusantara_fleet.model.cities import Pool
 from nusantara_fleet.model.data.plans import (
     CronJobPlan,
     Identity,
-    IngressPlan,
+    NetworkPolicyPlan,
+    Peer,
+    PodSelector,
     ServicePlan,
     ServicePort,
     StatefulSetPlan,
+    TrafficRule,
 )
 from nusantara_fleet.model.pods import Claim, Container, EnvVar, Mount, PodPlan, Port, Probe, SecretKey, Volume
 from nusantara_fleet.model.spec import CitySpec
@@ -193,26 +196,57 @@ def test_a_service_published_across_cities_carries_its_dns_name() -> None:
     }
 
 
-def test_an_ingress_policy_names_in_city_peers_by_selector_and_other_cities_by_cidr() -> None:
-    plan = IngressPlan(
+def test_a_network_policy_names_in_city_peers_by_selector_and_other_cities_by_cidr() -> None:
+    plan = NetworkPolicyPlan(
         identity=Identity(name="db", app="db", version="1.0"),
-        pod_selector={"app": "db"},
-        same_namespace=False,
-        namespaces=("shop",),
-        cidrs=("10.10.0.0/16",),
-        ports=(5432,),
+        pod_selector=PodSelector(labels={"app": "db"}),
+        ingress=(
+            TrafficRule(
+                peers=(
+                    Peer(pods=PodSelector(present=("role",))),
+                    Peer(namespace="shop"),
+                    Peer(namespace="shop", pods=PodSelector(labels={"service": "order"})),
+                    Peer(cidr="10.10.0.0/16"),
+                ),
+                ports=(5432,),
+            ),
+        ),
+        egress=(
+            TrafficRule(
+                peers=(Peer(cidr="0.0.0.0/0", excluded=("10.0.0.0/8",)),), ports=(53,), protocols=("TCP", "UDP")
+            ),
+        ),
     )
-    body = _render(lambda chart: Ingress(chart, city=CITY, namespace="data", plan=plan))
+    body = _render(lambda chart: NetworkPolicy(chart, city=CITY, namespace="data", plan=plan))
     assert body["spec"] == {
+        "egress": [
+            {
+                "ports": [{"port": 53, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}],
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}],
+            }
+        ],
         "ingress": [
             {
                 "from": [
+                    {"podSelector": {"matchExpressions": [{"key": "role", "operator": "Exists"}]}},
                     {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}}},
+                    {
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
+                        "podSelector": {"matchLabels": {"service": "order"}},
+                    },
                     {"ipBlock": {"cidr": "10.10.0.0/16"}},
                 ],
                 "ports": [{"port": 5432, "protocol": "TCP"}],
             }
         ],
         "podSelector": {"matchLabels": {"app": "db"}},
-        "policyTypes": ["Ingress"],
+        "policyTypes": ["Ingress", "Egress"],
     }
+
+
+def test_a_network_policy_without_rules_denies_both_ways() -> None:
+    plan = NetworkPolicyPlan(
+        identity=Identity(name="deny", app="deny", version="1.0"), pod_selector=PodSelector(), ingress=(), egress=()
+    )
+    body = _render(lambda chart: NetworkPolicy(chart, city=CITY, namespace="data", plan=plan))
+    assert body["spec"] == {"egress": [], "ingress": [], "podSelector": {}, "policyTypes": ["Ingress", "Egress"]}

@@ -1,12 +1,14 @@
 """Runs the rendered data layer on loopback: Debian's etcd, Patroni and PostgreSQL, one member per city.
 
-The configuration is the one in `dist/` (the etcd StatefulSets' arguments, the `patroni` ConfigMaps'
-patroni.yml, the StatefulSets' environment). `substitute()` replaces what cannot be the same on one
-machine and nothing else; `changed_paths()` lets the test prove that.
+The configuration is the rendered one, as `fleet synth` writes it to `dist/` (the etcd StatefulSets'
+arguments, the `patroni` ConfigMaps' patroni.yml, the StatefulSets' and the promotion Job's
+environment). `substitute()` and `job_env()` replace what cannot be the same on one machine and nothing
+else; `changed_paths()` lets the test prove that.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import json
@@ -15,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -30,7 +33,12 @@ from nusantara_fleet.model.data.timing import PatroniTiming
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LOOPBACK = "127.0.0.1"
-PASSWORDS = {"superuser": "test-superuser-secret", "replication": "test-replication-secret"}
+PASSWORDS = {
+    "superuser": "test-superuser-secret",
+    "replication": "test-replication-secret",
+    "restapi": "test-restapi-secret",
+}
+RESTAPI_USER = "test-restapi-user"
 CIDR = re.compile(r"\b\d+\.\d+\.\d+\.\d+/\d+\b")
 
 # Debian's Patroni 3.0.2 is slower to run against than production would be; a small lease keeps the
@@ -46,6 +54,9 @@ ADDRESS_KEYS = {
     "restapi.allowlist",
 }
 PATH_KEYS = {
+    "restapi.cafile",
+    "restapi.certfile",
+    "restapi.keyfile",
     "etcd3.cacert",
     "etcd3.cert",
     "etcd3.key",
@@ -93,6 +104,15 @@ ETCD_SUBSTITUTED = {
     "--peer-trusted-ca-file",
     "--peer-cert-file",
     "--peer-key-file",
+}
+# The promotion Job's variables `job_env` replaces: its config file and certificates are paths, its
+# REST API credentials come from a Secret. Patroni 3.0.2 has no `ctl.authentication` (Patroni 4's
+# PATRONI_CTL_USERNAME/PASSWORD), so they reach 3.0.2's patronictl as the REST API's credentials,
+# which its patronictl falls back to: the same basic auth on the same request.
+JOB_PATHS = {"PATRONI_CONFIG", "PATRONI_CTL_CACERT", "PATRONI_CTL_CERTFILE", "PATRONI_CTL_KEYFILE"}
+JOB_CREDENTIALS = {
+    "PATRONI_CTL_USERNAME": "PATRONI_RESTAPI_USERNAME",
+    "PATRONI_CTL_PASSWORD": "PATRONI_RESTAPI_PASSWORD",
 }
 
 
@@ -147,7 +167,7 @@ class Member:
 
     @property
     def api(self) -> str:
-        return f"http://{LOOPBACK}:{self.api_port}"
+        return f"https://{LOOPBACK}:{self.api_port}"
 
 
 @dataclass
@@ -162,7 +182,8 @@ def _openssl(*args: str) -> None:
 
 
 def make_certs(root: Path) -> Certs:
-    """One CA and one loopback certificate for server and client use, as the production Secret holds."""
+    """One CA and one loopback certificate for server and client use. Production has one certificate per
+    purpose; on loopback every one of them would carry the same names, so the drill uses this one for all."""
     root.mkdir(parents=True, exist_ok=True)
     ext = root / "ext.cnf"
     ext.write_text(
@@ -262,6 +283,7 @@ def substitute(
         etcd.update(cacert=str(certs.ca), cert=str(certs.cert), key=str(certs.key))
     config["restapi"]["listen"] = f"{LOOPBACK}:{member.api_port}"
     config["restapi"]["allowlist"] = [f"{LOOPBACK}/32"]
+    config["restapi"].update(cafile=str(certs.ca), certfile=str(certs.cert), keyfile=str(certs.key))
     pg = config["postgresql"]
     pg["listen"] = f"{LOOPBACK}:{member.pg_port}"
     pg["pg_hba"] = list(dict.fromkeys(CIDR.sub(f"{LOOPBACK}/32", line) for line in pg["pg_hba"]))
@@ -307,11 +329,40 @@ def patroni_env(statefulset: dict[str, Any], member: Member) -> dict[str, str]:
         "PATRONI_POSTGRESQL_CONNECT_ADDRESS": f"{LOOPBACK}:{member.pg_port}",
         "PATRONI_SUPERUSER_PASSWORD": PASSWORDS["superuser"],
         "PATRONI_REPLICATION_PASSWORD": PASSWORDS["replication"],
+        "PATRONI_RESTAPI_USERNAME": RESTAPI_USER,
+        "PATRONI_RESTAPI_PASSWORD": PASSWORDS["restapi"],
         "POD_ROLE_LABEL": next(i["value"] for i in container["env"] if i["name"] == "POD_ROLE_LABEL"),
     }
     missing = set(values) - names
     assert not missing, f"the StatefulSet no longer sets {sorted(missing)}"
     return values
+
+
+def job_env(job: dict[str, Any], *, config: Path, certs: Certs) -> dict[str, str]:
+    """The promotion Job's environment with the test's config file, certificates and credentials."""
+    rendered = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    paths = {"PATRONI_CONFIG": str(config), "PATRONI_CTL_CACERT": str(certs.ca)}
+    paths |= {"PATRONI_CTL_CERTFILE": str(certs.cert), "PATRONI_CTL_KEYFILE": str(certs.key)}
+    secrets = {"PATRONI_CTL_USERNAME": RESTAPI_USER, "PATRONI_CTL_PASSWORD": PASSWORDS["restapi"]}
+    env = {}
+    for var in rendered:
+        name = var["name"]
+        if name in JOB_CREDENTIALS:
+            env[JOB_CREDENTIALS[name]] = secrets[name]
+        elif name in JOB_PATHS:
+            env[name] = paths[name]
+        else:
+            env[name] = var["value"]
+    return env
+
+
+def client_context(certs: Certs, *, identify: bool = False) -> ssl.SSLContext:
+    """TLS to the REST API as the other pods speak it: the server's certificate and name checked (127.0.0.1
+    is on the test certificate); with `identify`, presenting the client certificate as the members do."""
+    context = ssl.create_default_context(cafile=str(certs.ca))
+    if identify:
+        context.load_cert_chain(str(certs.cert), str(certs.key))
+    return context
 
 
 def as_postgres() -> dict[str, Any]:
@@ -374,12 +425,27 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: floa
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
 
 
-def http_json(url: str) -> Any:
+def http_json(url: str, context: ssl.SSLContext | None = None) -> Any:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:  # Patroni answers 503 with the same body on role checks
         return json.loads(exc.read())
+
+
+def request(
+    url: str, method: str, body: Any, *, context: ssl.SSLContext, auth: tuple[str, str] | None = None
+) -> tuple[int, str]:
+    """One REST API call: its status and body, whatever the status."""
+    headers = {"Content-Type": "application/json"}
+    if auth is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    call = urllib.request.Request(url, data=json.dumps(body).encode(), method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(call, timeout=5, context=context) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 def psql(member: Member, sql: str, *, database: str = "postgres", timeout: float = 5, file: bool = False) -> str:

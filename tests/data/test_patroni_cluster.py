@@ -1,9 +1,13 @@
 """The rendered data layer, run for real: three etcd members and one Patroni + PostgreSQL 15 member per
-city on loopback (Debian's etcd-server 3.4, patroni 3.0.2, postgresql-15), configured from `dist/`.
+city on loopback (Debian's etcd-server 3.4, patroni 3.0.2, postgresql-15), configured as `fleet synth`
+renders dist/ from envs/.
 
-The drill runs in order on one cluster (about a minute): replication lag (a), etcd quorum lost while
-every PostgreSQL member is up (c, failsafe), Jakarta lost (b), two cities lost (c), point-in-time
-restore from the archived WAL (d). Every wait is bounded; every process is killed on the way out.
+The drill runs in order on one cluster (about a minute and a half): the REST API's TLS and
+authentication, replication lag (a), the promotion Job's switchover, etcd quorum lost while every
+PostgreSQL member is up (c, failsafe), Jakarta lost (b), two cities lost (c), point-in-time restore from
+the archived WAL (d). Every wait is bounded; every process is killed on the way out. That the REST API
+is closed to the apps' pods is the network policies' part, proven on the rendered policies in
+tests/network/test_data_network_policies.py (loopback has no pod network to prove it on).
 
 Production runs a newer image (Patroni 4.0, etcd 3.5, WAL-G, PostgreSQL 15 as here). What differs, and
 why the drill still proves the production configuration:
@@ -20,18 +24,26 @@ why the drill still proves the production configuration:
   directory (`BACKUP_TOOL_KEYS`). Recovery itself (`recovery_target_time`, timeline, promote) is
   PostgreSQL's and Patroni's, unchanged.
 * etcd 3.4.23 (Debian) and 3.5 take the same flags and serve the same v3 API Patroni's `etcd3` uses.
+* Patroni 4 reads patronictl's REST API credentials from PATRONI_CTL_USERNAME/PASSWORD, which 3.0.2
+  does not know; 3.0.2's patronictl falls back to the REST API's own, so the Job's credentials are
+  passed under those names (`JOB_CREDENTIALS`): the same basic auth on the same request.
+* One loopback certificate stands in for the five production ones (each would carry the same names
+  here); every path to them is substituted, nothing else.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -44,28 +56,34 @@ from nusantara_fleet.model import load_fleet
 from tests.data.local_cluster import (
     ALLOWED,
     ETCD_SUBSTITUTED,
+    JOB_CREDENTIALS,
+    JOB_PATHS,
     PASSWORDS,
     PG_BIN,
+    RESTAPI_USER,
     TEST_TIMING,
     Certs,
     Member,
     changed_paths,
     chown_tree,
+    client_context,
     etcd_command,
     free_ports,
     http_json,
+    job_env,
     kill,
     kill_postmaster,
     load_yaml,
     make_certs,
     patroni_env,
     psql,
+    request,
     spawn,
     substitute,
     tail,
     wait_for,
 )
-from tests.support import DIST, ENVS, render_variant, set_primary
+from tests.support import ENVS, render_tree, render_variant, set_primary
 
 CITIES = ("jakarta", "bandung", "surabaya")
 REQUIRED = [Path("/usr/bin/etcd"), Path("/usr/bin/patroni"), PG_BIN / "postgres"]
@@ -74,10 +92,12 @@ REQUIRED = [Path("/usr/bin/etcd"), Path("/usr/bin/patroni"), PG_BIN / "postgres"
 class Drill:
     """The running cluster plus what the steps hand to each other."""
 
-    def __init__(self, root: Path, certs: Certs, members: dict[str, Member]) -> None:
+    def __init__(self, root: Path, certs: Certs, members: dict[str, Member], dist: Path) -> None:
         self.root = root
         self.certs = certs
         self.members = members
+        self.dist = dist
+        self.tls = client_context(certs)
         self.fleet = load_fleet(ENVS)
         self.callback = root / "label_role.py"
         self.rendered: dict[str, dict[str, Any]] = {}
@@ -95,11 +115,11 @@ class Drill:
         return self.root / f"{name}.log"
 
     def start_etcd(self, member: Member) -> None:
-        statefulset = load_yaml(DIST / member.city / "StatefulSet.etcd.k8s.yaml")
+        statefulset = load_yaml(self.dist / member.city / "StatefulSet.etcd.k8s.yaml")
         command = statefulset["spec"]["template"]["spec"]["containers"][0]["command"]
         args = etcd_command(command[1:], member, self.members, self.certs)
         changed = {a.partition("=")[0] for a in args} ^ {a.partition("=")[0] for a in command[1:]}
-        assert not changed, f"the etcd flags differ from dist/: {changed}"
+        assert not changed, f"the etcd flags differ from the render: {changed}"
         differing = {a.partition("=")[0] for a in set(args) - set(command[1:])}
         assert differing <= ETCD_SUBSTITUTED, differing - ETCD_SUBSTITUTED
         kill(member.etcd)  # a (re)start never leaves an earlier process behind
@@ -122,7 +142,7 @@ class Drill:
             **extra,
         )
         surplus = changed_paths(rendered, config) - ALLOWED
-        assert not surplus, f"{member.city}: the test config differs from dist/ beyond the allowed keys: {surplus}"
+        assert not surplus, f"{member.city}: the test config differs from the render beyond the allowed keys: {surplus}"
         member.config = config
         path = member.root / "patroni.yml"
         path.write_text(yaml.safe_dump(config))
@@ -144,8 +164,13 @@ class Drill:
     def has_row(self, member: Member, row: int) -> bool:
         return psql(member, f"SELECT 1 FROM drill WHERE id = {row}") == "1"
 
+    def patroni(self, member: Member) -> dict[str, Any]:
+        """The member's GET /patroni, over TLS with its certificate and name checked."""
+        status: dict[str, Any] = http_json(f"{member.api}/patroni", self.tls)
+        return status
+
     def role(self, member: Member) -> str:
-        return str(http_json(f"{member.api}/patroni").get("role", ""))
+        return str(self.patroni(member).get("role", ""))
 
     def is_leader(self, member: Member) -> bool:
         return self.role(member) in ("master", "primary") and psql(member, "SELECT pg_is_in_recovery()") == "f"
@@ -184,21 +209,22 @@ def drill() -> Iterator[Drill]:
     for member in members.values():
         member.root.mkdir()
         member.archive.mkdir()
-    drill = Drill(root, make_certs(root / "tls"), members)
+    drill = Drill(root, make_certs(root / "tls"), members, render_tree(root / "render"))
     chown_tree(root)
     try:
         for member in members.values():
             drill.start_etcd(member)
         for member in members.values():
             wait_for(f"etcd {member.city} healthy", partial(drill.etcd_healthy, member), 20)
-        jakarta_config = load_yaml(DIST / "jakarta" / "ConfigMap.patroni.k8s.yaml")["data"]
+        jakarta_config = load_yaml(drill.dist / "jakarta" / "ConfigMap.patroni.k8s.yaml")["data"]
         drill.callback.write_text(jakarta_config["label_role.py"])
         drill.callback.chmod(0o755)
         for city in CITIES:  # the primary city first: only its config may bootstrap the cluster
             member = members[city]
-            rendered = yaml.safe_load(load_yaml(DIST / city / "ConfigMap.patroni.k8s.yaml")["data"]["postgres.yml"])
+            config_map = load_yaml(drill.dist / city / "ConfigMap.patroni.k8s.yaml")
+            rendered = yaml.safe_load(config_map["data"]["postgres.yml"])
             drill.rendered[city] = rendered
-            statefulset = load_yaml(DIST / city / f"StatefulSet.postgres-{city}.k8s.yaml")
+            statefulset = load_yaml(drill.dist / city / f"StatefulSet.postgres-{city}.k8s.yaml")
             drill.start_patroni(member, drill.config_for(member, rendered), statefulset)
             if city == "jakarta":
                 wait_for("jakarta to bootstrap and lead", lambda: drill.is_leader(members["jakarta"]), 60)
@@ -256,12 +282,47 @@ def prepare_restore(drill: Drill) -> None:
 
 
 def test_rendered_config_is_what_runs(drill: Drill) -> None:
-    """Only the bootstrap city carries `bootstrap`; the rest differ from dist/ only at allowed keys."""
+    """Only the bootstrap city carries `bootstrap`; the rest differ from the render only at allowed keys."""
     assert "bootstrap" in drill.rendered["jakarta"]
     assert "bootstrap" not in drill.rendered["bandung"] and "bootstrap" not in drill.rendered["surabaya"]
     for city, member in drill.members.items():
         assert changed_paths(drill.rendered[city], member.config) <= ALLOWED
         assert member.config["scope"] == drill.rendered[city]["scope"] == "postgres"
+
+
+def test_the_rest_api_answers_over_tls_only(drill: Drill) -> None:
+    """Every member's REST API serves the rendered certificate, checked by name; plain HTTP gets nothing."""
+    for member in drill.members.values():
+        assert drill.patroni(member)["state"] == "running", member.city
+        assert member.config["restapi"]["certfile"] == str(drill.certs.cert)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{member.api_port}/patroni", timeout=2)
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        urllib.request.urlopen(
+            f"{drill.members['jakarta'].api}/patroni", timeout=2, context=ssl.create_default_context()
+        )
+
+
+def test_an_unsafe_rest_api_call_needs_a_client_certificate_and_the_password(drill: Drill) -> None:
+    """POST /switchover without a client certificate is refused (403), with one but without the password or
+    with a wrong one too (401); with both it is accepted. Scheduled an hour ahead and then cancelled, the
+    accepted switchover leaves the leader where it is."""
+    jakarta = drill.members["jakarta"]
+    url = f"{jakarta.api}/switchover"
+    switchover = {"leader": "postgres-jakarta-0", "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
+    identified = client_context(drill.certs, identify=True)
+    password = (RESTAPI_USER, PASSWORDS["restapi"])
+    assert request(url, "POST", switchover, context=drill.tls, auth=password) == (403, "client certificate required")
+    assert request(url, "POST", switchover, context=identified) == (401, "no auth header received")
+    assert request(url, "POST", switchover, context=identified, auth=(RESTAPI_USER, "guess")) == (
+        401,
+        "not authenticated",
+    )
+    assert request(url, "DELETE", None, context=identified) == (401, "no auth header received")
+    assert request(url, "POST", switchover, context=identified, auth=password) == (202, "Switchover scheduled")
+    assert request(url, "DELETE", None, context=identified, auth=password) == (200, "scheduled switchover deleted")
+    assert drill.is_leader(jakarta)
+    print("\nREST API: 403 without a client certificate, 401 without the password, 202 with both")
 
 
 def test_a_rows_reach_every_replica_within_the_rpo(drill: Drill) -> None:
@@ -297,7 +358,7 @@ def test_recap_refreshes_the_reporting_view_on_the_primary_and_replicas_serve_it
     """The rendered recap SQL, run twice against the leader (first refresh, then a concurrent one)."""
     jakarta, surabaya = drill.members["jakarta"], drill.members["surabaya"]
     sql = drill.root / "recap.sql"
-    sql.write_text(load_yaml(DIST / "jakarta" / "ConfigMap.postgres-recap.k8s.yaml")["data"]["recap.sql"])
+    sql.write_text(load_yaml(drill.dist / "jakarta" / "ConfigMap.postgres-recap.k8s.yaml")["data"]["recap.sql"])
     psql(
         jakarta,
         "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL); "
@@ -318,13 +379,16 @@ def test_recap_refreshes_the_reporting_view_on_the_primary_and_replicas_serve_it
 
 
 def _run_promotion_job(drill: Drill, dist: Path, city: str) -> str:
-    """The city's rendered promotion Job: its script from the ConfigMap, its environment from the Job."""
+    """The city's rendered promotion Job: its script from the ConfigMap, its environment from the Job, with
+    the member's substituted config of the same city, the test certificates and credentials."""
     job = load_yaml(dist / city / f"Job.postgres-promote-{city}.k8s.yaml")
-    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    rendered = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    env = job_env(job, config=drill.members[city].root / "patroni.yml", certs=drill.certs)
+    differing = {name for name in rendered if env.get(name) != rendered[name]}
+    assert differing <= JOB_PATHS | set(JOB_CREDENTIALS), differing - JOB_PATHS - set(JOB_CREDENTIALS)
+    assert set(JOB_CREDENTIALS) <= set(rendered), "the Job no longer authenticates patronictl"
     script = drill.root / f"promote-{city}.py"
     script.write_text(load_yaml(dist / city / "ConfigMap.patroni.k8s.yaml")["data"]["promote.py"])
-    # PATRONI_CONFIG is a path: the member's substituted config of the same city.
-    env["PATRONI_CONFIG"] = str(drill.members[city].root / "patroni.yml")
     result = subprocess.run(
         ["/usr/bin/python3", str(script)], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
     )
@@ -336,14 +400,14 @@ def test_changing_primary_runs_a_switchover_and_back(drill: Drill, tmp_path: Pat
     """`primary: bandung` renders a promotion Job in Bandung; run for real it moves the leader there, and
     the default render's Job (Jakarta) moves it back. Run again, a Job sees nothing to do."""
     jakarta, bandung = drill.members["jakarta"], drill.members["bandung"]
-    assert "nothing to do" in _run_promotion_job(drill, DIST, "jakarta")
+    assert "nothing to do" in _run_promotion_job(drill, drill.dist, "jakarta")
     _, moved = render_variant(tmp_path, partial(set_primary, city="bandung"))
     started = time.monotonic()
     _run_promotion_job(drill, moved, "bandung")
     wait_for("bandung to lead after the switchover", partial(drill.is_leader, bandung), 30)
     switchover = time.monotonic() - started
-    wait_for("jakarta streaming from bandung", lambda: http_json(f"{jakarta.api}/patroni").get("role") == "replica", 30)
-    _run_promotion_job(drill, DIST, "jakarta")
+    wait_for("jakarta streaming from bandung", lambda: drill.role(jakarta) == "replica", 30)
+    _run_promotion_job(drill, drill.dist, "jakarta")
     wait_for("jakarta to lead again", partial(drill.is_leader, jakarta), 30)
     wait_for("bandung streaming again", partial(drill.streaming, "bandung"), 30)
     wait_for("surabaya streaming again", partial(drill.streaming, "surabaya"), 30)
@@ -367,7 +431,7 @@ def test_c_etcd_quorum_lost_with_every_member_up_keeps_the_primary_writable(dril
     assert psql(jakarta, "SELECT pg_is_in_recovery()") == "f"
     assert psql(bandung, "SELECT pg_is_in_recovery()") == "t"
     assert psql(surabaya, "SELECT pg_is_in_recovery()") == "t"
-    assert http_json(f"{jakarta.api}/patroni").get("failsafe_mode_is_active") is True
+    assert drill.patroni(jakarta).get("failsafe_mode_is_active") is True
     print(f"\netcd quorum lost for {hold} s: jakarta took {writes} writes, no other member promoted")
     for member in (bandung, surabaya):
         drill.start_etcd(member)
@@ -379,7 +443,7 @@ def test_b_losing_jakarta_makes_bandung_the_writable_leader_within_the_rto(drill
     jakarta, bandung = drill.members["jakarta"], drill.members["bandung"]
     wait_for(
         "failsafe to clear on jakarta",
-        lambda: http_json(f"{jakarta.api}/patroni").get("failsafe_mode_is_active") is not True,
+        lambda: drill.patroni(jakarta).get("failsafe_mode_is_active") is not True,
         30,
     )
     stop = threading.Event()

@@ -66,7 +66,7 @@ def test_bad_rollout_settings_are_located_errors(rollout: dict[str, Any], field:
 
 def test_the_gate_follows_the_primary_unless_named(envs: Path) -> None:
     assert load_fleet(envs).gated_city.name == "jakarta"
-    partial(set_rollout, gated_city="surabaya")(envs)
+    partial(set_rollout, gated_city="surabaya", order=["bandung", "jakarta", "surabaya"])(envs)
     fleet = load_fleet(envs)
     assert (fleet.gated_city.name, fleet.primary.name) == ("surabaya", "jakarta")
     assert [city.name for city in fleet.cities if not fleet.delivery.automated(city)] == ["surabaya"]

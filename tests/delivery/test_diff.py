@@ -207,13 +207,13 @@ def test_changed_objects_report_paths_counts_and_a_unified_diff(tmp_path: Path) 
     assert [str(c.key) for c in bandung.changes] == ["Deployment shop/order", "Service shop/new", "Service shop/old"]
 
 
-def test_markdown_report_leads_with_the_table_then_mermaid_then_sections(tmp_path: Path) -> None:
+def test_markdown_report_leads_with_releases_then_risks_then_mermaid_then_sections(tmp_path: Path) -> None:
     base = render_tree(tmp_path / "a")
     head = render_tree(tmp_path / "b", partial(set_primary, city="bandung"))
     markdown = diff_report.markdown(compare_trees(base, head))
-    table = markdown.index("| city | added | removed | changed |")
-    assert table < markdown.index("> [!CAUTION]") < markdown.index("```mermaid") < markdown.index("<details>")
-    assert "bandung -->|healthy| surabaya" in markdown
+    releases = markdown.index("#### What this change releases")
+    assert releases < markdown.index("> [!CAUTION]") < markdown.index("```mermaid") < markdown.index("<details>")
+    assert "surabaya -->|healthy| jakarta" in markdown  # the gated city (now bandung) rolls out last
     assert "surabaya -->|manual sync| jakarta" not in markdown  # the gate moved to bandung with the primary
     assert "bandung -. replication .-> jakarta" in markdown
     assert markdown.count("<details>") == markdown.count("</details>") == 4

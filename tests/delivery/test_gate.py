@@ -18,10 +18,14 @@ VARIANTS: list[tuple[str, list[Change], str]] = [
     ("default", [], "jakarta"),
     ("primary-bandung", [partial(set_primary, city="bandung")], "bandung"),
     ("primary-surabaya", [partial(set_primary, city="surabaya")], "surabaya"),
-    ("explicit-gate", [partial(set_rollout, gated_city="surabaya")], "surabaya"),
+    (
+        "explicit-gate",
+        [partial(set_rollout, gated_city="surabaya", order=["bandung", "jakarta", "surabaya"])],
+        "surabaya",
+    ),
     (
         "primary-bandung-gate-jakarta",
-        [partial(set_primary, city="bandung"), partial(set_rollout, gated_city="jakarta")],
+        [partial(set_rollout, gated_city="jakarta"), partial(set_primary, city="bandung")],
         "jakarta",
     ),
 ]
@@ -76,10 +80,13 @@ def test_only_release_managers_may_sync_the_gated_city(variant: tuple[str, list[
     assert role["groups"] == ["nusantaramart:release-managers"]
 
 
-def test_moving_the_primary_keeps_the_wave_order(tmp_path: Path) -> None:
-    before = city_applications(collect_variant(tmp_path / "a"))
-    after = city_applications(collect_variant(tmp_path / "b", partial(set_primary, city="bandung")))
+def test_moving_the_primary_moves_its_city_to_the_last_wave(tmp_path: Path) -> None:
+    """The gate follows the primary and rolls out last (model/checks.py refuses it anywhere else)."""
+    after = city_applications(collect_variant(tmp_path, partial(set_primary, city="bandung")))
     wave = "argocd.argoproj.io/sync-wave"
-    assert {c: a["metadata"]["annotations"][wave] for c, a in before.items()} == {
-        c: a["metadata"]["annotations"][wave] for c, a in after.items()
+    assert {c: a["metadata"]["annotations"][wave] for c, a in after.items()} == {
+        "surabaya": "0",
+        "jakarta": "1",
+        "bandung": "2",
     }
+    assert "automated" not in after["bandung"]["spec"]["syncPolicy"]

@@ -10,7 +10,7 @@ import pytest
 
 from nusantara_fleet.cli import main
 from nusantara_fleet.release import round_trip_yaml
-from tests.support import ENVS, read_tree
+from tests.support import ENVS, city_docs, read_tree
 
 # A city file with comments, a flow mapping and another service's state, all of which must survive.
 CITY_WITH_STATE = """\
@@ -76,7 +76,7 @@ def test_full_release_records_the_rollback_target(envs: Path, capsys: pytest.Cap
     jakarta = (envs / "jakarta.yaml").read_text()
     assert main(["synth", "--envs", str(envs), "--out", str(envs.parent / "dist")]) == 0
     capsys.readouterr()
-    assert fleet("release", "catalog", "1.21.0", "--city", "jakarta", envs=envs) == 0
+    assert fleet("release", "catalog", "1.21.0", "--city", "jakarta", "--gated", envs=envs) == 0
     out = capsys.readouterr().out
     rendered = [line.strip() for line in out.splitlines() if "/dist/" in line and ": changed " in line]
     deployment = next(line for line in rendered if "dist/jakarta: changed Deployment shop/catalog: " in line)
@@ -145,3 +145,138 @@ def test_every_envs_file_survives_the_editor_unchanged(name: str) -> None:
     buffer = io.StringIO()
     editor.dump(editor.load(text), buffer)
     assert buffer.getvalue() == text
+
+
+DIGEST = "sha256:" + "ab" * 32
+NEXT_DIGEST = "sha256:" + "cd" * 32
+
+
+def error_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return capsys.readouterr().err.splitlines()
+
+
+def test_releasing_to_the_gated_city_needs_the_gated_flag(envs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = read_tree(envs)
+    assert fleet("release", "catalog", "1.21.0", "--city", "jakarta", envs=envs) == 2
+    assert error_lines(capsys) == [
+        "error: command line: --gated: jakarta is the gated city: it takes a release only after every other city "
+        "and a release manager's approval; pass --gated to release it",
+        "nothing was written: 1 problem on the command line",
+    ]
+    assert read_tree(envs) == before
+    # The flag names the city's role, not a place: after a failover the gate, and the flag, move with the primary.
+    assert fleet("release", "catalog", "1.21.0", "--city", "surabaya", "--gated", envs=envs) == 0
+
+
+@pytest.mark.parametrize("canary", [["--canary", "20"], []], ids=["new-canary", "full-release"])
+def test_releasing_over_a_live_canary_needs_replace_canary(
+    canary: list[str], envs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "10", envs=envs) == 0
+    capsys.readouterr()
+    live = read_tree(envs)
+    assert fleet("release", "order", "2.6.0", "--city", "bandung", *canary, envs=envs) == 2
+    assert error_lines(capsys) == [
+        "error: command line: --replace-canary: order in bandung has a live canary 2.5.0 at 10%; promote it or "
+        "roll it back first, or pass --replace-canary to withdraw it in this release",
+        "nothing was written: 1 problem on the command line",
+    ]
+    assert read_tree(envs) == live
+    assert fleet("release", "order", "2.6.0", "--city", "bandung", *canary, "--replace-canary", envs=envs) == 0
+    replaced = (envs / "bandung.yaml").read_text()
+    assert "2.5.0" not in replaced and "2.6.0" in replaced
+
+
+def test_a_digest_follows_the_release_through_promotion_and_rollback(envs: Path) -> None:
+    """Deploy by digest: the scanned digest pins the canary, moves to stable on promotion, and a rollback
+    returns to the digest that ran before."""
+    original = (envs / "bandung.yaml").read_text()
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--canary", "10", "--digest", DIGEST, envs=envs) == 0
+    canary = (envs / "bandung.yaml").read_text()
+    assert changed_lines(original, canary) == [
+        "+services:",
+        "+  order:",
+        f'+    canary: {{tag: "2.5.0", weight: 10, digest: "{DIGEST}"}}',
+    ]
+    images = deployment_images(envs.parent / "dist", "bandung")
+    assert images["order-canary"] == f"ghcr.io/nusantaramart/order@{DIGEST}"
+    assert images["order"] == "ghcr.io/nusantaramart/order:2.4.0"
+    assert fleet("promote", "order", "--city", "bandung", envs=envs) == 0
+    promoted = (envs / "bandung.yaml").read_text()
+    assert changed_lines(canary, promoted) == [
+        f'-    canary: {{tag: "2.5.0", weight: 10, digest: "{DIGEST}"}}',
+        '+    tag: "2.5.0"',
+        f'+    digest: "{DIGEST}"',
+        '+    previous_tag: "2.4.0"',
+    ]
+    assert deployment_images(envs.parent / "dist", "bandung")["order"] == f"ghcr.io/nusantaramart/order@{DIGEST}"
+    assert fleet("release", "order", "2.6.0", "--city", "bandung", "--digest", NEXT_DIGEST, envs=envs) == 0
+    assert changed_lines(promoted, (envs / "bandung.yaml").read_text()) == [
+        '-    tag: "2.5.0"',
+        f'-    digest: "{DIGEST}"',
+        '-    previous_tag: "2.4.0"',
+        '+    tag: "2.6.0"',
+        f'+    digest: "{NEXT_DIGEST}"',
+        '+    previous_tag: "2.5.0"',
+        f'+    previous_digest: "{DIGEST}"',
+    ]
+    assert fleet("rollback", "order", "--city", "bandung", envs=envs) == 0
+    # Back on 2.5.0 by its digest; the history is one step deep, so 2.4.0 is no longer a rollback target.
+    assert changed_lines(promoted, (envs / "bandung.yaml").read_text()) == ['-    previous_tag: "2.4.0"']
+    assert deployment_images(envs.parent / "dist", "bandung")["order"] == f"ghcr.io/nusantaramart/order@{DIGEST}"
+
+
+def deployment_images(out: Path, city: str) -> dict[str, str]:
+    return {
+        name: doc["spec"]["template"]["spec"]["containers"][0]["image"]
+        for (kind, name), doc in city_docs(out, city).items()
+        if kind == "Deployment"
+    }
+
+
+def test_a_digest_that_is_not_one_is_refused(envs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert fleet("release", "order", "2.5.0", "--city", "bandung", "--digest", "sha256:abc", envs=envs) == 2
+    assert error_lines(capsys) == [
+        "error: command line: --digest: 'sha256:abc' is not an image digest: give `sha256:` and 64 lowercase hex "
+        "digits",
+        "nothing was written: 1 problem on the command line",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "summary"),
+    [
+        (
+            [],
+            ["release", "order", "2.5.0", "--city", "bandung", "--canary", "10"],
+            "canary none -> 2.5.0 at 10% (stable 2.4.0)",
+        ),
+        (
+            [["release", "order", "2.5.0", "--city", "bandung", "--canary", "10"]],
+            ["promote", "order", "--city", "bandung"],
+            "canary 2.5.0 promoted to stable (was 2.4.0)",
+        ),
+        (
+            [["release", "order", "2.5.0", "--city", "bandung", "--canary", "10"]],
+            ["rollback", "order", "--city", "bandung"],
+            "canary 2.5.0 withdrawn (stable stays 2.4.0)",
+        ),
+    ],
+    ids=["release", "promote", "rollback"],
+)
+def test_dry_run_prints_the_change_and_writes_nothing(
+    setup: list[list[str]], args: list[str], summary: str, envs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = envs.parent / "dist"
+    assert main(["synth", "--envs", str(envs), "--out", str(dist)]) == 0
+    for step in setup:
+        assert fleet(*step, envs=envs) == 0
+    capsys.readouterr()
+    before, rendered = read_tree(envs), read_tree(dist)
+    assert fleet(*args, "--dry-run", envs=envs) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"order in bandung: {summary}"
+    assert out[1:3] == [f"--- {envs}/bandung.yaml", f"+++ {envs}/bandung.yaml"]
+    assert any(line.startswith(f"  {dist}/bandung: ") and "Deployment shop/order-canary" in line for line in out), out
+    assert out[-1] == f"dry run: {envs}/bandung.yaml and {dist}/ were not written"
+    assert (read_tree(envs), read_tree(dist)) == (before, rendered)

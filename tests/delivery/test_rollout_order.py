@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from itertools import permutations
 from pathlib import Path
@@ -13,6 +14,7 @@ from nusantara_fleet import naming
 from tests.support import city_applications, collect_variant, fleet_docs, set_rollout
 
 CITIES = ("bandung", "surabaya", "jakarta")
+Change = Callable[[Path], None]
 
 
 def _component(doc: dict[str, Any]) -> str | None:
@@ -23,9 +25,15 @@ def _component(doc: dict[str, Any]) -> str | None:
 ORDERS = [list(order) for order in permutations(CITIES)]
 
 
+def ordered(order: list[str], **rollout: Any) -> Change:
+    """`rollout.order` = `order`, with the gate named on its last city (the gated city always rolls out last)."""
+    gate: dict[str, Any] = {"gated_city": order[-1]} if order[-1] != CITIES[-1] else {}
+    return partial(set_rollout, order=order, **gate, **rollout)
+
+
 @pytest.mark.parametrize("order", ORDERS, ids=["-".join(order) for order in ORDERS])
 def test_child_application_waves_follow_the_rollout_order(order: list[str], tmp_path: Path) -> None:
-    changes = [] if tuple(order) == CITIES else [partial(set_rollout, order=order)]
+    changes = [] if tuple(order) == CITIES else [ordered(order)]
     out = collect_variant(tmp_path, *changes)
     apps = city_applications(out)
     waves = {city: int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) for city, app in apps.items()}
@@ -35,7 +43,7 @@ def test_child_application_waves_follow_the_rollout_order(order: list[str], tmp_
 
 @pytest.mark.parametrize("order", ORDERS, ids=["-".join(order) for order in ORDERS])
 def test_rolling_sync_steps_follow_the_rollout_order(order: list[str], tmp_path: Path) -> None:
-    out = collect_variant(tmp_path, partial(set_rollout, order=order, strategy="application-set"))
+    out = collect_variant(tmp_path, ordered(order, strategy="application-set"))
     appset = fleet_docs(out)[("ApplicationSet", "nusantaramart")]
     steps = appset["spec"]["strategy"]["rollingSync"]["steps"]
     selected = []

@@ -29,6 +29,7 @@ from nusantara_fleet.model.spec.common import (
 )
 from tests.support import ENVS
 
+NO_VALUE = "<no generic alternative>"
 Path_ = tuple[str | int, ...]
 Rendered = dict[tuple[str, str, str], Any]
 # Fields that decide something other than dist/: each names what reads it.
@@ -38,6 +39,11 @@ READ_ELSEWHERE: dict[str, str] = {
     "fleet.capacity.headroom_min_pct": "the lower end of the design capacity band, reported by `fleet plan`",
     "fleet.payment_providers[0].name": "names the provider in envs/ and in error messages",
     "fleet.database.failover.promotion_seconds": "a term of the failover bound checked against the RTO",
+    "fleet.rollout.approval_environment": "the GitHub environment `fleet rollout` gives the release workflow",
+    **{
+        f"fleet.rollout.canary.{name}": "how `fleet canary` judges a canary before it is promoted"
+        for name in ("bake_seconds", "error_margin_pct", "latency_margin_pct", "min_requests", "weight_pct", "window")
+    },
     **{
         f"fleet.slo.{name}": "the objectives a canary is judged against before it is promoted (`fleet canary`)"
         for name in ("success_pct", "latency_p95_ms", "availability_pct", "window_days")
@@ -73,6 +79,8 @@ def _other(value: Any, annotation: Any, info: FieldInfo) -> Any:
     if isinstance(value, float):
         return round(value - 0.01, 4)
     if isinstance(value, list):
+        if not value:
+            return NO_VALUE
         return [*value[1:], value[0]] if len(value) > 1 else [*value, f"{value[0]}-more"]
     if isinstance(value, dict):
         return {**value, "extra.example/key": "value"}
@@ -121,6 +129,7 @@ SAMPLE_INDEX = {"services": 1}
 # Values where the generic "next valid value" would be invalid or change nothing by design of the default fleet.
 OVERRIDES: dict[str, Any] = {
     "fleet.primary": "bandung",
+    "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",
     "fleet.services[1].rps_per_pod": 50,
     "fleet.services[1].traffic_pct": 40,
@@ -133,8 +142,15 @@ OVERRIDES: dict[str, Any] = {
     "fleet.payment_providers[0].cidrs": ["203.0.112.0/24"],
     "fleet.payment_providers[0].ports": [444],
     "fleet.payment_providers[0].services": ["order"],
+    "fleet.network_policy.api_server_cidrs": ["10.0.0.0/16"],
+    "bandung.database.object_storage.cidrs": ["192.0.2.0/28"],
     "bandung.network.pod_cidr": "10.21.0.0/16",
     "bandung.network.service_cidr": "10.121.0.0/16",
+}
+# Changes that are valid only together with another one (applied to the changed side only).
+COMPANIONS: dict[str, dict[Path_, Any]] = {
+    # the gated city rolls out last: a new primary moves to the end of the order
+    "fleet.primary": {("rollout", "order"): ["surabaya", "jakarta", "bandung"]},
 }
 # Fields that act only with another switch: both sides of the comparison get these settings.
 CONTEXT: dict[str, dict[Path_, Any]] = {
@@ -228,6 +244,7 @@ def test_the_field_changes_dist(
     path: Path_,
     value: Any,
 ) -> None:
+    assert value != NO_VALUE, f"{field} is an empty list by default: give it a value in OVERRIDES"
     envs = tmp_path / "envs"
     shutil.copytree(ENVS, envs)
     context = {("fleet.yaml", where): setting for where, setting in CONTEXT.get(field, {}).items()}
@@ -235,7 +252,8 @@ def test_the_field_changes_dist(
     if context:
         _write(envs, documents, context)
         before = _render(envs)
-    _write(envs, documents, {**context, (file, path): value})
+    companions = {("fleet.yaml", where): setting for where, setting in COMPANIONS.get(field, {}).items()}
+    _write(envs, documents, {**context, **companions, (file, path): value})
     try:
         after = _render(envs)
     except ConfigError as exc:

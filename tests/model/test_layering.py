@@ -54,7 +54,12 @@ def test_defaults_resolve_per_city() -> None:
 
 def test_gate_follows_the_primary_unless_set(envs: Path) -> None:
     text = (envs / "fleet.yaml").read_text().replace("primary: jakarta", "primary: bandung")
+    text = text.replace("order: [bandung, surabaya, jakarta]", "order: [surabaya, jakarta, bandung]")
     (envs / "fleet.yaml").write_text(text)
     fleet = load_fleet(envs)
     assert (fleet.primary.name, fleet.gated_city.name) == ("bandung", "bandung")
-    assert [c.role for c in fleet.cities] == ["primary", "replica", "replica"]
+    assert [(c.name, c.role) for c in fleet.cities] == [
+        ("surabaya", "replica"),
+        ("jakarta", "replica"),
+        ("bandung", "primary"),
+    ]

@@ -46,16 +46,19 @@ def test_a_database_tag_bump_changes_no_etcd_object(tmp_path: Path) -> None:
             (city, "ServiceAccount", "postgres"),
             (city, "Role", "postgres"),
             (city, "RoleBinding", "postgres"),
-            (city, "NetworkPolicy", "postgres"),
+            *((city, "NetworkPolicy", name) for name in ("postgres", "postgres-reporting", "patroni-api")),
+            (city, "NetworkPolicy", "postgres-egress"),
             *((city, "Service", name) for name in ("postgres-members", "postgres-write", "postgres-read")),
             (city, "Service", "postgres-reporting"),
             *((city, "ExternalSecret", name) for name in ("postgres-credentials", "postgres-object-storage")),
-            (city, "ExternalSecret", "postgres-tls"),
+            *((city, "ExternalSecret", name) for name in ("postgres-server-tls", "patroni-api-tls", "etcd-client-tls")),
         }
     expected |= {
         ("jakarta", "CronJob", "postgres-recap"),
         ("jakarta", "ConfigMap", "postgres-recap"),
+        ("jakarta", "NetworkPolicy", "postgres-recap-egress"),
         ("jakarta", "Job", "postgres-promote-jakarta"),
+        ("jakarta", "NetworkPolicy", "postgres-promote-egress"),
     }
     assert changed == expected
 
@@ -63,9 +66,17 @@ def test_a_database_tag_bump_changes_no_etcd_object(tmp_path: Path) -> None:
 def test_an_etcd_tag_bump_changes_only_etcd_objects(tmp_path: Path) -> None:
     changed = _changed(tmp_path, lambda fleet: fleet["database"].update(etcd_tag="v3.5.22"))
     assert changed == {
-        (city, kind, "etcd")
+        (city, kind, name)
         for city in ("bandung", "surabaya", "jakarta")
-        for kind in ("StatefulSet", "Service", "NetworkPolicy")
+        for kind, name in (
+            ("StatefulSet", "etcd"),
+            ("Service", "etcd"),
+            ("NetworkPolicy", "etcd"),
+            ("NetworkPolicy", "etcd-peer"),
+            ("NetworkPolicy", "etcd-egress"),
+            ("ExternalSecret", "etcd-peer-tls"),
+            ("ExternalSecret", "etcd-server-tls"),
+        )
     }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nusantara_fleet.cli import main
+from nusantara_fleet.validate import cross_object
 from nusantara_fleet.validate.policy import Policies
 from tests.validate.support import POLICY, fixture_dir
 
@@ -20,7 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_a_clean_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(fixture_dir("deny_missing_pdb", "allow")))
     assert code == 0
-    rules = len(Policies(POLICY).rules) + 1  # and the schema check
+    rules = len(Policies(POLICY).rules) + 1 + len(cross_object.RULES)  # and the schema check
     assert out.startswith(f"2 documents, 2 kinds, {rules} rules: 0 failures, 0 warnings, 0 exceptions in ")
 
 
@@ -36,8 +37,13 @@ def test_a_failure_exits_1_and_names_file_rule_and_object(capsys: pytest.Capture
     ]
 
 
-def test_warnings_are_findings_only_with_fail_on_warn(capsys: pytest.CaptureFixture[str]) -> None:
-    tree = str(fixture_dir("warn_ingress_nginx", "deny"))
+def test_warnings_are_findings_only_with_fail_on_warn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(fixture_dir("warn_ingress_nginx", "deny"), tmp_path / "dist")
+    # The Ingresses' backend, so that their warnings are all there is (a Service without a selector).
+    backend = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gateway", "namespace": "shop"}}
+    backend["spec"] = {"ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}
+    (tmp_path / "dist" / "bandung" / "Service.gateway.yaml").write_text(json.dumps(backend))
+    tree = str(tmp_path / "dist")
     assert run(capsys, tree)[0] == 0
     assert run(capsys, tree, "--fail-on-warn")[0] == 1
     assert run(capsys, str(fixture_dir("deny_secret_data", "deny")), "--fail-on-warn")[0] == 1

@@ -13,7 +13,7 @@ DOCS = [
     Document("dist/bandung/Deployment.web.k8s.yaml", 0, {"apiVersion": "apps/v1", "kind": "Deployment"}),
     Document("dist/jakarta/Deployment.web.k8s.yaml", 0, {"apiVersion": "apps/v1", "kind": "Deployment"}),
 ]
-SECONDS = {"load": 0.01, "policy": 0.02, "schema": 0.03, "total": 0.06}
+SECONDS = {"load": 0.01, "policy": 0.02, "cross-object": 0.01, "schema": 0.02, "total": 0.06}
 FAIL = Finding("dist/jakarta/Deployment.web.k8s.yaml", "main.deny_probes", "Deployment/web: no probe, ok")
 WARN = Finding("dist/bandung/Deployment.web.k8s.yaml", "main.warn_x", "old: 50%", "warning")
 FLEET = Finding(FLEET_FILE, "fleet.deny_primary_city", "two primaries")
@@ -54,7 +54,7 @@ def test_human_output_groups_by_city_then_file_then_rule() -> None:
         "    FAIL main.deny_probes: Deployment/web: no probe, ok",
         "",
         "2 documents, 1 kinds, 4 rules: 2 failures, 1 warnings, 0 exceptions in 0.06 s "
-        "(load 0.01 s, policy 0.02 s, schema +0.03 s)",
+        "(load 0.01 s, policy 0.02 s, cross-object 0.01 s, schema +0.02 s)",
     ]
 
 

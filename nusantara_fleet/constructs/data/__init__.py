@@ -5,7 +5,7 @@ from __future__ import annotations
 from nusantara_fleet.constructs.data.config_map import ConfigMap
 from nusantara_fleet.constructs.data.external_secret import ExternalSecret
 from nusantara_fleet.constructs.data.jobs import CronJob, Job
-from nusantara_fleet.constructs.data.network_policy import DefaultDeny, Ingress
+from nusantara_fleet.constructs.data.network_policy import NetworkPolicy
 from nusantara_fleet.constructs.data.pdb import PodDisruptionBudget
 from nusantara_fleet.constructs.data.rbac import Role, RoleBinding, ServiceAccount
 from nusantara_fleet.constructs.data.service import Service
@@ -32,9 +32,8 @@ def render_city_data(chart: RenderChart, *, fleet: Fleet, city: City) -> None:
     PodDisruptionBudget(chart, city=city, namespace=ns, plan=plan.disruption)
     for service in plan.services:
         Service(chart, city=city, namespace=ns, plan=service)
-    DefaultDeny(chart, city=city, namespace=ns, plan=plan.default_deny)
-    for ingress in plan.ingress:
-        Ingress(chart, city=city, namespace=ns, plan=ingress)
+    for policy in plan.network_policies:
+        NetworkPolicy(chart, city=city, namespace=ns, plan=policy)
     if plan.etcd is not None:
         StatefulSet(chart, city=city, namespace=ns, plan=plan.etcd)
     for cron_job in plan.cron_jobs:

@@ -88,7 +88,7 @@ class CityApplicationSet(Manifest):
                             "namespace": delivery.namespace,
                         },
                         "spec": {
-                            "destination": {"name": CITY},
+                            "destination": {"name": CITY, "namespace": delivery.default_namespace},
                             "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                             "project": delivery.project,
                             "revisionHistoryLimit": REVISION_HISTORY,

@@ -41,7 +41,7 @@ class CityApplication(Manifest):
                     "namespace": delivery.namespace,
                 },
                 "spec": {
-                    "destination": {"name": city.name},
+                    "destination": {"name": city.name, "namespace": delivery.default_namespace},
                     "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                     "project": delivery.project,
                     "revisionHistoryLimit": REVISION_HISTORY,

@@ -3,8 +3,9 @@
 What is open (see `model/workloads.py` for where each need comes from):
 - everyone: DNS to the cluster DNS pods;
 - the exposed service: from the edge proxies' namespace; to the services it routes to;
-- each routed service: from the exposed service; to its city's database namespace (PostgreSQL and
-  Patroni API), and, when it writes, to the pod networks of the cities that may hold the leader;
+- each routed service: from the exposed service; to its city's database namespace (PostgreSQL only:
+  Patroni's REST API is not the apps'), and, when it writes, to the pod networks of the cities that may
+  hold the leader;
 - cache clients: to the cache; the cache: from its clients only;
 - payment services: to the payment providers' published ranges and ports;
 - the monitoring namespace: to every service's metrics port.

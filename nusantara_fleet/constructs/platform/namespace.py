@@ -1,4 +1,4 @@
-"""Namespace of one concern (apps, data…) in one city."""
+"""Namespace of one concern (apps, data…) in one city, enforcing the Pod Security profile the model sets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import City
 from nusantara_fleet.model.delivery import object_annotations
+from nusantara_fleet.model.pod_security import namespace_labels
 
 
 class Namespace(Manifest):
@@ -19,7 +20,10 @@ class Namespace(Manifest):
                 "kind": "Namespace",
                 "metadata": {
                     "annotations": object_annotations(kind="Namespace", layer="namespaces"),
-                    "labels": city.labels(name=name, component="platform", version=naming.GENERATOR_VERSION),
+                    "labels": {
+                        **city.labels(name=name, component="platform", version=naming.GENERATOR_VERSION),
+                        **namespace_labels(),
+                    },
                     "name": name,
                 },
             },

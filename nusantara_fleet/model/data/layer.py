@@ -42,6 +42,7 @@ class CityData:
     bootstraps: bool
     database_nodes: int
     pod_cidr: str
+    service_cidr: str
     source: str
 
     @property
@@ -60,6 +61,11 @@ class CityData:
     @property
     def reporting_pods(self) -> tuple[str, ...]:
         return tuple(f"{self.reporting_set}-{i}" for i in range(self.reporting_members))
+
+    @property
+    def restore_pod(self) -> str:
+        """The one member of a point-in-time restore (`fleet restore`), should one run."""
+        return f"{naming.city_object(naming.RESTORE_SET, self.name)}-0"
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,11 @@ class DataLayer:
         return tuple(city.pod_cidr for city in self.cities)
 
     @property
+    def fleet_networks(self) -> tuple[str, ...]:
+        """Every pod and service network of the fleet: what traffic leaving it must never reach."""
+        return (*self.pod_cidrs, *(city.service_cidr for city in self.cities))
+
+    @property
     def quorum(self) -> bool:
         return self.mode == "quorum"
 
@@ -166,11 +177,16 @@ class DataLayer:
 
     @property
     def image(self) -> str:
-        return f"{self.spec.image}:{self.spec.tag}"
+        return pinned(self.spec.image, tag=self.spec.tag, digest=self.spec.digest)
 
     @property
     def etcd_image(self) -> str:
-        return f"{self.spec.etcd_image}:{self.spec.etcd_tag}"
+        return pinned(self.spec.etcd_image, tag=self.spec.etcd_tag, digest=self.spec.etcd_digest)
+
+    @property
+    def backup_image(self) -> str:
+        backup = self.spec.backup
+        return pinned(backup.image, tag=backup.tag, digest=backup.digest)
 
     @property
     def data_dir(self) -> str:
@@ -189,6 +205,11 @@ class DataLayer:
     @property
     def max_slot_wal_keep_size(self) -> str:
         return f"{self.spec.max_slot_wal_keep_gib}GB"
+
+
+def pinned(repository: str, *, tag: str, digest: str | None) -> str:
+    """An image reference: by digest when one is given (what runs can never change under it), else by tag."""
+    return f"{repository}@{digest}" if digest is not None else f"{repository}:{tag}"
 
 
 def preference_order(spec: FleetSpec) -> tuple[str, ...]:
@@ -219,6 +240,7 @@ def resolve_layer(spec: FleetSpec, cities: tuple[City, ...]) -> DataLayer:
                 bootstraps=city.is_primary or not quorum,
                 database_nodes=nodes,
                 pod_cidr=city.network.pod_cidr,
+                service_cidr=city.network.service_cidr,
                 source=city.source,
             )
         )

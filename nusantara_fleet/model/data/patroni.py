@@ -1,7 +1,8 @@
 """Each kind of member's patroni.yml: the data layer's decisions in Patroni's own vocabulary.
 
 A member reads its file whole (`patroni /etc/patroni/<kind>.yml`); only what differs per pod comes
-from the environment: its name and pod IP (connect addresses) and the passwords (from a Secret).
+from the environment: its name and pod IP (connect addresses) and the passwords, the REST API's
+included (from a Secret).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import yaml
 from nusantara_fleet import naming
 from nusantara_fleet.model.data.layer import CityData, DataLayer
 from nusantara_fleet.model.data.plans import MemberKind
+from nusantara_fleet.model.data.tls import BY_POD_IP_SSLMODE, ETCD_CLIENT, PATRONI_API, POSTGRES_SERVER
 
 CONFIG_DIR = "/etc/patroni"  # the `patroni` ConfigMap: member configs and the role callback
-TLS_DIR = "/etc/postgres-tls"  # ca.crt, tls.crt, tls.key of PostgreSQL and etcd (an out-of-band Secret)
 SOCKET_DIR = "/var/run/postgresql"  # PostgreSQL's socket; an emptyDir under a read-only root
 PGPASS = "/tmp/pgpass"  # Patroni writes it; /tmp is the members' writable scratch volume
 SUPERUSER = "postgres"
@@ -32,7 +33,10 @@ STANDBY_LEADER_LABEL_VALUE = "standby-leader"  # never `primary`: a standby lead
 # of taking the whole fleet read-only; if any member is unreachable too (a city is gone or cut off) it
 # demotes, so a partition can never leave two writable primaries. tests/data shows both cases.
 FAILSAFE_MODE = True
-CLIENT_SSLMODE = "verify-ca"  # members connect by pod IP, which no certificate names
+# The REST API's unsafe endpoints (switchover, failover, restart, reinitialize, config, /failsafe) demand
+# a client certificate from the API's CA as well as the password; its GETs (the probes, the role checks)
+# need neither, so the kubelet, which presents no certificate, can still probe.
+RESTAPI_VERIFY_CLIENT = "optional"
 CONFIG_KEYS: dict[MemberKind, str] = {
     "member": "postgres.yml",
     "reporting": "postgres-reporting.yml",
@@ -68,7 +72,7 @@ def scope_of(here: CityData, restore: RestoreTarget | None) -> str:
 
 
 def _dcs(layer: DataLayer, project: str, namespace: str) -> dict[str, Any]:
-    tls = {"cacert": f"{TLS_DIR}/ca.crt", "cert": f"{TLS_DIR}/tls.crt", "key": f"{TLS_DIR}/tls.key"}
+    tls = {"cacert": ETCD_CLIENT.ca, "cert": ETCD_CLIENT.cert, "key": ETCD_CLIENT.key}
     if layer.quorum:
         return {"etcd3": {"hosts": list(layer.etcd_client_hosts), "protocol": "https", **tls}}
     return {
@@ -175,7 +179,7 @@ def patroni_config(
 ) -> dict[str, Any]:
     """The patroni.yml of one kind of member in one city."""
     database = layer.spec
-    auth_tls = {"sslmode": CLIENT_SSLMODE, "sslrootcert": f"{TLS_DIR}/ca.crt"}
+    auth_tls = {"sslmode": BY_POD_IP_SSLMODE, "sslrootcert": POSTGRES_SERVER.ca}
     postgresql: dict[str, Any] = {
         "authentication": {
             "replication": {"username": REPLICATION_USER, **auth_tls},
@@ -191,9 +195,9 @@ def patroni_config(
             "archive_mode": ARCHIVE_MODE[kind],
             "hot_standby_feedback": "on" if kind == "reporting" else "off",
             "ssl": "on",
-            "ssl_ca_file": f"{TLS_DIR}/ca.crt",
-            "ssl_cert_file": f"{TLS_DIR}/tls.crt",
-            "ssl_key_file": f"{TLS_DIR}/tls.key",
+            "ssl_ca_file": POSTGRES_SERVER.ca,
+            "ssl_cert_file": POSTGRES_SERVER.cert,
+            "ssl_key_file": POSTGRES_SERVER.key,
             "unix_socket_directories": SOCKET_DIR,
         },
         "pg_hba": _pg_hba(layer),
@@ -205,10 +209,16 @@ def patroni_config(
     config: dict[str, Any] = {
         **_dcs(layer, project, namespace),
         "postgresql": postgresql,
+        # TLS only, and unsafe calls need the password (PATRONI_RESTAPI_USERNAME/PASSWORD) and a client
+        # certificate; the network policies admit the port from the members and the promotion Job only.
         "restapi": {
             "allowlist": list(layer.pod_cidrs),
             "allowlist_include_members": True,
+            "cafile": PATRONI_API.ca,
+            "certfile": PATRONI_API.cert,
+            "keyfile": PATRONI_API.key,
             "listen": f"0.0.0.0:{database.patroni_api_port}",
+            "verify_client": RESTAPI_VERIFY_CLIENT,
         },
         "scope": scope_of(here, restore),
         "watchdog": {"mode": "off"},

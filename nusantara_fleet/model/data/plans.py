@@ -6,7 +6,7 @@ nothing; `model/data/resolve.py` builds them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from nusantara_fleet.model.pods import Claim, PodPlan
@@ -14,6 +14,8 @@ from nusantara_fleet.model.pods import Claim, PodPlan
 DatabaseRole = Literal["primary", "replica", "reporting", "restore"]
 MemberKind = Literal["member", "reporting", "restore"]
 FailoverMode = Literal["quorum", "standby-clusters"]
+CertificateUsage = Literal["server", "client"]
+Protocol = Literal["TCP", "UDP"]
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,27 @@ class StorageClassPlan:
 
 
 @dataclass(frozen=True)
+class CertificateUse:
+    """What a certificate in a TLS Secret must say, for whoever issues it into the store: the DNS names its
+    clients verify (none where no client checks a name) and whether it serves, identifies a client, or both."""
+
+    dns_names: tuple[str, ...]
+    usages: tuple[CertificateUsage, ...]
+
+
+@dataclass(frozen=True)
 class SecretPlan:
-    """An ExternalSecret: `properties` of `store_key` in the store become the Secret's keys."""
+    """An ExternalSecret: `properties` of `store_key` in the store become the Secret's keys.
+
+    `certificate` is set on the TLS Secrets: what the certificate stored there must carry.
+    """
 
     identity: Identity
     store: str
     store_key: str
     properties: tuple[str, ...]
     refresh: str
+    certificate: CertificateUse | None = None
 
 
 @dataclass(frozen=True)
@@ -120,24 +135,44 @@ class DisruptionPlan:
 
 
 @dataclass(frozen=True)
-class IngressPlan:
-    """A NetworkPolicy admitting `ports` on the pods matching `pod_selector` from the listed peers.
+class PodSelector:
+    """Pods by label: every pair of `labels` matches and every key of `present` is set (empty: all pods)."""
 
-    Peers in this namespace (`same_namespace`) and the apps namespace are named by selector; traffic
-    from another city's cluster arrives from its pod network and is matched by CIDR.
-    """
-
-    identity: Identity
-    pod_selector: dict[str, str]
-    same_namespace: bool
-    namespaces: tuple[str, ...]
-    cidrs: tuple[str, ...]
-    ports: tuple[int, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    present: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class DefaultDenyPlan:
+class Peer:
+    """One end of a connection: pods of a namespace (`namespace` None: the policy's own; `pods` None: all of
+    them), or, for `cidr`, addresses outside the cluster minus `excluded`.
+
+    CNIs such as Cilium do not match in-cluster pod IPs against CIDRs, so peers in the city are always
+    named by selector; another city's pods arrive from its pod network and are matched by CIDR.
+    """
+
+    namespace: str | None = None
+    pods: PodSelector | None = None
+    cidr: str | None = None
+    excluded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrafficRule:
+    peers: tuple[Peer, ...]
+    ports: tuple[int, ...]
+    protocols: tuple[Protocol, ...] = ("TCP",)
+
+
+@dataclass(frozen=True)
+class NetworkPolicyPlan:
+    """A NetworkPolicy of the data namespace: the pods it selects, what they may receive and what they may
+    send. A direction set to None is not restricted by this policy; an empty one denies it."""
+
     identity: Identity
+    pod_selector: PodSelector
+    ingress: tuple[TrafficRule, ...] | None
+    egress: tuple[TrafficRule, ...] | None
 
 
 @dataclass(frozen=True)
@@ -170,8 +205,7 @@ class CityDataPlan:
     member_sets: tuple[StatefulSetPlan, ...]
     disruption: DisruptionPlan
     services: tuple[ServicePlan, ...]
-    default_deny: DefaultDenyPlan
-    ingress: tuple[IngressPlan, ...]
+    network_policies: tuple[NetworkPolicyPlan, ...]
     etcd: StatefulSetPlan | None
     cron_jobs: tuple[CronJobPlan, ...]
     jobs: tuple[JobPlan, ...]

@@ -1,9 +1,9 @@
 """Every data-layer object of a city as a plan: the decisions `constructs/data/` renders and never makes.
 
 Per city (namespace `data`, Argo CD layer `data`): the retained StorageClass, the ExternalSecrets,
-Patroni's and the backup's accounts, the `patroni` ConfigMap, the member and reporting StatefulSets
-with their PDB and Services, the network policies, etcd in quorum mode, the daily backup and, in the
-primary city only, the recap and the promotion Job.
+Patroni's, the backup's and the promotion's accounts, the `patroni` ConfigMap, the member and reporting
+StatefulSets with their PDB and Services, the network policies (`network.py`), etcd in quorum mode, the
+daily backup and, in the primary city only, the recap and the promotion Job.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import replace
 from nusantara_fleet import naming
 from nusantara_fleet.model.cities import DATABASE_POOL, WORKLOAD_POOL, City
 from nusantara_fleet.model.data.layer import PGDATA_MOUNT, CityData, DataLayer
+from nusantara_fleet.model.data.network import network_policies
 from nusantara_fleet.model.data.patroni import (
     CONFIG_DIR,
     CONFIG_KEYS,
@@ -20,7 +21,6 @@ from nusantara_fleet.model.data.patroni import (
     LEADER_LABEL_VALUE,
     SOCKET_DIR,
     SUPERUSER,
-    TLS_DIR,
     RestoreTarget,
     checksum,
     dump,
@@ -31,14 +31,13 @@ from nusantara_fleet.model.data.patroni import (
 )
 from nusantara_fleet.model.data.plans import (
     AccountPlan,
+    CertificateUse,
     CityDataPlan,
     ConfigPlan,
     CronJobPlan,
     DatabaseRole,
-    DefaultDenyPlan,
     DisruptionPlan,
     Identity,
-    IngressPlan,
     JobPlan,
     MemberKind,
     PolicyRule,
@@ -47,6 +46,18 @@ from nusantara_fleet.model.data.plans import (
     ServicePort,
     StatefulSetPlan,
     StorageClassPlan,
+)
+from nusantara_fleet.model.data.tls import (
+    BY_NAME_SSLMODE,
+    CA,
+    CERT,
+    ETCD_CLIENT,
+    ETCD_PEER,
+    ETCD_SERVER,
+    KEY,
+    PATRONI_API,
+    POSTGRES_SERVER,
+    certificates,
 )
 from nusantara_fleet.model.pods import (
     Claim,
@@ -66,9 +77,16 @@ from nusantara_fleet.model.spec import FleetSpec
 POSTGRES_UID = 999  # the `postgres` user of the Debian PostgreSQL packages the image is built from
 NONROOT_UID = 65532  # the distroless `nonroot` user the etcd and kubectl images run as
 APP_USER = "shop"  # owner of the services' database; the recap refreshes its views as the owner
-# Patroni's documented probe timings: /liveness fails only when the HA loop stalls for a whole ttl.
+# Patroni's documented probe timings: /liveness fails only when the HA loop stalls for a whole ttl. The
+# REST API speaks TLS only; its GETs need no client certificate, which the kubelet never presents.
 PATRONI_PROBE = Probe(
-    path="/liveness", port="patroni", period_seconds=10, timeout_seconds=5, failure_threshold=3, initial_delay_seconds=3
+    path="/liveness",
+    port="patroni",
+    period_seconds=10,
+    timeout_seconds=5,
+    failure_threshold=3,
+    initial_delay_seconds=3,
+    scheme="HTTPS",
 )
 ETCD_METRICS_PORT = 2381  # plain-HTTP /health for the probes; the client port demands a client certificate
 ETCD_PROBE = Probe(path="/health", port=ETCD_METRICS_PORT, period_seconds=10, timeout_seconds=5, failure_threshold=3)
@@ -85,22 +103,16 @@ WALG_COMPRESSION = "zstd"  # WAL-G's best ratio per CPU; forced half-empty segme
 SOCKET_VOLUME_SIZE = "16Mi"  # a Unix socket and its lock file
 TMP_VOLUME_SIZE = "1Gi"  # pgpass and the temp files of sorts that spill from work_mem
 CONFIG_MODE = 0o555  # the role callback is executed straight from the mount
-TLS_MODE = 0o440  # PostgreSQL accepts a root-owned key readable by its group (fsGroup)
 RECAP_DIR = "/etc/recap"
 PROMOTE_DIR = "/etc/promote"
-# Patroni with etcd touches Kubernetes only in its role callback (get and patch its own pod's label);
-# on the Kubernetes DCS it keeps its leader lock and config in ConfigMaps and labels its pods
-# (Patroni's upstream Role minus the `delete*` verbs only `patronictl remove` uses, and minus Service
-# creation: the Services are rendered here).
-QUORUM_RULES = (PolicyRule(api_groups=("",), resources=("pods",), verbs=("get", "patch")),)
-KUBERNETES_DCS_RULES = (
-    PolicyRule(
-        api_groups=("",), resources=("configmaps",), verbs=("create", "get", "list", "patch", "update", "watch")
-    ),
-    # Patroni reads and patches endpoints even in ConfigMaps mode (upstream keeps these verbs).
-    PolicyRule(api_groups=("",), resources=("endpoints",), verbs=("get", "patch", "update")),
-    PolicyRule(api_groups=("",), resources=("pods",), verbs=("get", "list", "patch", "update", "watch")),
-)
+# The REST API's basic-auth user, and the keys of the credentials Secret (the same in every city: a
+# standby streams the primary's catalog, so its users are the primary's).
+RESTAPI_USER_KEY, RESTAPI_PASSWORD_KEY = "restapi-username", "restapi-password"
+CREDENTIAL_KEYS = ("app-password", "replication-password", "superuser-password", RESTAPI_USER_KEY, RESTAPI_PASSWORD_KEY)
+# patronictl in the promotion Job reaches the members by pod IP: with a client certificate, `insecure`
+# still checks the CA and skips only the name, which no certificate can give a pod IP.
+CTL_SKIPS_NAME_CHECK = "true"
+PATRONI_DYNAMIC_CONFIG_SUFFIX = "-config"  # Patroni's ConfigMap of the dynamic configuration: `<scope>-config`
 
 
 class _City:
@@ -126,21 +138,80 @@ class _City:
 
 @traced
 def _secrets(c: _City) -> tuple[SecretPlan, ...]:
+    """The credentials and the city's object-storage key, then one Secret per certificate the city uses."""
     store = c.spec.database.secrets
-    keys = {
-        naming.CREDENTIALS_SECRET: ("credentials", ("app-password", "replication-password", "superuser-password")),
-        naming.OBJECT_STORAGE_SECRET: (f"object-storage/{c.city.name}", ("access-key-id", "secret-access-key")),
-        naming.TLS_SECRET: ("tls", ("ca.crt", "tls.crt", "tls.key")),
-    }
-    return tuple(
-        SecretPlan(
-            identity=c.identity(name),
+    etcd_version = c.spec.database.etcd_tag
+
+    def secret(
+        name: str,
+        key: str,
+        properties: tuple[str, ...],
+        certificate: CertificateUse | None = None,
+        version: str | None = None,
+    ) -> SecretPlan:
+        return SecretPlan(
+            identity=c.identity(name, version=version),
             store=store.store,
             store_key=f"{store.path}/{key}",
             properties=properties,
             refresh=store.refresh,
+            certificate=certificate,
         )
-        for name, (key, properties) in keys.items()
+
+    return (
+        secret(naming.CREDENTIALS_SECRET, "credentials", CREDENTIAL_KEYS),
+        secret(naming.OBJECT_STORAGE_SECRET, f"object-storage/{c.city.name}", ("access-key-id", "secret-access-key")),
+        # Labelled with the version of what mounts them: etcd's own two with etcd's, the rest with Patroni's.
+        *(
+            secret(
+                tls.secret,
+                tls.store_key,
+                (CA, CERT, KEY),
+                certificate=use,
+                version=etcd_version if tls in (ETCD_PEER, ETCD_SERVER) else None,
+            )
+            for tls, use in certificates(c.layer, c.namespace)
+        ),
+    )
+
+
+def patroni_rules(layer: DataLayer, here: CityData) -> tuple[PolicyRule, ...]:
+    """What Patroni calls on the Kubernetes API, and no more.
+
+    With etcd only the role callback does: it patches its own pod's label (get and patch). On the
+    Kubernetes DCS Patroni also lists and watches its cluster's pods and keeps its leader lock and
+    config in ConfigMaps: upstream's Role minus the `delete*` verbs only `patronictl remove` uses, minus
+    Service creation (the Services are rendered here) and minus Endpoints, which ConfigMaps mode with
+    `bypass_api_service` off never reads or writes (Patroni maps every `*_kind` call to ConfigMaps).
+    Pods are patched by name, the city's members and reporting members (and, on the Kubernetes DCS, a
+    restored member, which labels itself too), so no member can relabel another pod into a Service;
+    Kubernetes cannot restrict list, watch or create by name.
+    """
+    own = (*here.member_pods, *here.reporting_pods)
+    if layer.quorum:
+        return (PolicyRule(api_groups=("",), resources=("pods",), verbs=("get", "patch"), resource_names=own),)
+    return (
+        PolicyRule(
+            api_groups=("",), resources=("configmaps",), verbs=("create", "get", "list", "patch", "update", "watch")
+        ),
+        PolicyRule(api_groups=("",), resources=("pods",), verbs=("list", "watch")),
+        PolicyRule(
+            api_groups=("",), resources=("pods",), verbs=("get", "patch"), resource_names=(*own, here.restore_pod)
+        ),
+    )
+
+
+def promote_rules(here: CityData) -> tuple[PolicyRule, ...]:
+    """patronictl on the Kubernetes DCS: it loads the cluster (pods and ConfigMaps by label) and patches the
+    dynamic configuration, Patroni's `<scope>-config`, only."""
+    return (
+        PolicyRule(api_groups=("",), resources=("configmaps", "pods"), verbs=("list", "watch")),
+        PolicyRule(
+            api_groups=("",),
+            resources=("configmaps",),
+            verbs=("patch",),
+            resource_names=(f"{here.scope}{PATRONI_DYNAMIC_CONFIG_SUFFIX}",),
+        ),
     )
 
 
@@ -152,16 +223,14 @@ def _accounts(c: _City) -> tuple[AccountPlan, ...]:
         PolicyRule(api_groups=("",), resources=("pods",), verbs=("get",), resource_names=pods),
         PolicyRule(api_groups=("",), resources=("pods/exec",), verbs=("create",), resource_names=pods),
     )
-    return (
-        AccountPlan(
-            identity=c.identity(naming.PATRONI_ACCOUNT),
-            rules=QUORUM_RULES if c.layer.quorum else KUBERNETES_DCS_RULES,
-        ),
-        AccountPlan(
-            identity=c.identity(naming.BACKUP_JOB, version=c.spec.database.backup.tag),
-            rules=backup_rules,
-        ),
-    )
+    accounts = [
+        AccountPlan(identity=c.identity(naming.PATRONI_ACCOUNT), rules=patroni_rules(c.layer, c.here)),
+        AccountPlan(identity=c.identity(naming.BACKUP_JOB, version=c.spec.database.backup.tag), rules=backup_rules),
+    ]
+    # In quorum mode patronictl talks to etcd and the REST API only: the Job gets no account, and no token.
+    if c.city.is_primary and not c.layer.quorum:
+        accounts.append(AccountPlan(identity=c.identity(naming.PROMOTE_JOB), rules=promote_rules(c.here)))
+    return tuple(accounts)
 
 
 @traced
@@ -189,6 +258,8 @@ def patroni_pod(c: _City, kind: MemberKind, *, config_map: str, cluster: str) ->
         EnvVar("PATRONI_POSTGRESQL_CONNECT_ADDRESS", value=f"$(POD_IP):{database.postgres_port}"),
         EnvVar("PATRONI_SUPERUSER_PASSWORD", secret=SecretKey(credentials, "superuser-password")),
         EnvVar("PATRONI_REPLICATION_PASSWORD", secret=SecretKey(credentials, "replication-password")),
+        EnvVar("PATRONI_RESTAPI_USERNAME", secret=SecretKey(credentials, RESTAPI_USER_KEY)),
+        EnvVar("PATRONI_RESTAPI_PASSWORD", secret=SecretKey(credentials, RESTAPI_PASSWORD_KEY)),
         EnvVar("POD_ROLE_LABEL", value=naming.PATRONI_ROLE_LABEL),
         EnvVar("PGHOST", value=SOCKET_DIR),
         EnvVar("PGUSER", value=SUPERUSER),
@@ -202,6 +273,8 @@ def patroni_pod(c: _City, kind: MemberKind, *, config_map: str, cluster: str) ->
     )
     key = CONFIG_KEYS[kind]
     items = (key, naming.CALLBACK_SCRIPT) if has_callbacks(c.layer, kind) else (key,)
+    # PostgreSQL's server certificate (and CA, for replication), the REST API's, etcd's client one.
+    certs = (POSTGRES_SERVER, PATRONI_API, ETCD_CLIENT) if c.layer.quorum else (POSTGRES_SERVER, PATRONI_API)
 
     def probe(path: str) -> Probe:
         return replace(PATRONI_PROBE, path=path)
@@ -216,7 +289,7 @@ def patroni_pod(c: _City, kind: MemberKind, *, config_map: str, cluster: str) ->
         mounts=(
             Mount(naming.PGDATA_CLAIM, PGDATA_MOUNT),
             Mount("config", CONFIG_DIR, read_only=True),
-            Mount("tls", TLS_DIR, read_only=True),
+            *(cert.mount() for cert in certs),
             Mount("socket", SOCKET_DIR),
             Mount("tmp", "/tmp"),
         ),
@@ -228,7 +301,7 @@ def patroni_pod(c: _City, kind: MemberKind, *, config_map: str, cluster: str) ->
         containers=(container,),
         volumes=(
             Volume("config", config_map=config_map, items=items, mode=CONFIG_MODE),
-            Volume("tls", secret=naming.TLS_SECRET, mode=TLS_MODE),
+            *(cert.volume() for cert in certs),
             Volume("socket", size_limit=SOCKET_VOLUME_SIZE, memory=True),
             Volume("tmp", size_limit=TMP_VOLUME_SIZE),
         ),
@@ -335,37 +408,6 @@ def _services(c: _City) -> tuple[ServicePlan, ...]:
     return tuple(services)
 
 
-@traced
-def _ingress(c: _City) -> tuple[IngressPlan, ...]:
-    """PostgreSQL and Patroni's REST API from this namespace (members, jobs), the apps' namespace (which
-    of the apps may connect is their egress policies' call) and the other cities' pod networks; etcd
-    from this namespace and the other cities."""
-    database = c.spec.database
-    others = tuple(other.pod_cidr for other in _others(c))
-    policies = [
-        IngressPlan(
-            identity=c.identity(naming.POSTGRES_POLICY),
-            pod_selector={naming.DATABASE_CLUSTER_LABEL: c.here.scope},
-            same_namespace=True,
-            namespaces=(c.spec.namespaces.apps,),
-            cidrs=others,
-            ports=(database.postgres_port, database.patroni_api_port),
-        )
-    ]
-    if c.layer.quorum:
-        policies.append(
-            IngressPlan(
-                identity=c.identity(naming.ETCD, version=database.etcd_tag),
-                pod_selector=c.city.selector(naming.ETCD),
-                same_namespace=True,
-                namespaces=(),
-                cidrs=others,
-                ports=(database.etcd_client_port, database.etcd_peer_port),
-            )
-        )
-    return tuple(policies)
-
-
 def _others(c: _City) -> list[CityData]:
     return [other for other in c.layer.cities if other.name != c.city.name]
 
@@ -391,13 +433,13 @@ def etcd_flags(layer: DataLayer, city: str) -> tuple[str, ...]:
         "--auto-compaction-mode=periodic",
         f"--auto-compaction-retention={ETCD_COMPACTION_RETENTION}",
         "--client-cert-auth",
-        f"--trusted-ca-file={TLS_DIR}/ca.crt",
-        f"--cert-file={TLS_DIR}/tls.crt",
-        f"--key-file={TLS_DIR}/tls.key",
+        f"--trusted-ca-file={ETCD_SERVER.ca}",
+        f"--cert-file={ETCD_SERVER.cert}",
+        f"--key-file={ETCD_SERVER.key}",
         "--peer-client-cert-auth",
-        f"--peer-trusted-ca-file={TLS_DIR}/ca.crt",
-        f"--peer-cert-file={TLS_DIR}/tls.crt",
-        f"--peer-key-file={TLS_DIR}/tls.key",
+        f"--peer-trusted-ca-file={ETCD_PEER.ca}",
+        f"--peer-cert-file={ETCD_PEER.cert}",
+        f"--peer-key-file={ETCD_PEER.key}",
     )
 
 
@@ -415,7 +457,7 @@ def _etcd(c: _City) -> StatefulSetPlan:
         pull_policy=c.pull_policy,
         command=("etcd", *etcd_flags(c.layer, c.city.name)),
         resources=c.spec.resource_classes.light,
-        mounts=(Mount(naming.ETCD_CLAIM, ETCD_DATA_DIR), Mount("tls", TLS_DIR, read_only=True)),
+        mounts=(Mount(naming.ETCD_CLAIM, ETCD_DATA_DIR), ETCD_PEER.mount(), ETCD_SERVER.mount()),
         ports=(
             Port("client", database.etcd_client_port),
             Port("peer", database.etcd_peer_port),
@@ -431,7 +473,7 @@ def _etcd(c: _City) -> StatefulSetPlan:
         config_checksum=None,
         pod=PodPlan(
             containers=(container,),
-            volumes=(Volume("tls", secret=naming.TLS_SECRET, mode=TLS_MODE),),
+            volumes=(ETCD_PEER.volume(), ETCD_SERVER.volume()),
             pool=c.city.pools[DATABASE_POOL],
             uid=NONROOT_UID,
             fs_group=True,
@@ -452,8 +494,10 @@ def _batch_pod(
     env: tuple[EnvVar, ...] = (),
     mounts: tuple[Mount, ...] = (),
     volumes: tuple[Volume, ...] = (),
+    fs_group: bool = False,
 ) -> PodPlan:
-    """A batch pod on the general pool, small and run once."""
+    """A batch pod on the general pool, small and run once; `fs_group` when it reads private keys, which
+    are readable by the pod's group only."""
     container = Container(
         name=name,
         image=image,
@@ -468,7 +512,7 @@ def _batch_pod(
         volumes=volumes,
         pool=c.city.pools[WORKLOAD_POOL],
         uid=uid,
-        fs_group=False,
+        fs_group=fs_group,
         account=account,
         restart_never=True,
     )
@@ -492,7 +536,7 @@ def _backup(c: _City) -> CronJobPlan:
         pod=_batch_pod(
             c,
             name=naming.BACKUP_JOB,
-            image=f"{backup.image}:{backup.tag}",
+            image=c.layer.backup_image,
             command=command,
             account=naming.BACKUP_JOB,
             uid=NONROOT_UID,
@@ -512,8 +556,8 @@ def _recap(c: _City) -> tuple[ConfigPlan, CronJobPlan]:
         EnvVar("PGDATABASE", value=database.recap.database),
         EnvVar("PGUSER", value=APP_USER),
         EnvVar("PGPASSWORD", secret=SecretKey(naming.CREDENTIALS_SECRET, "app-password")),
-        EnvVar("PGSSLMODE", value="verify-ca"),
-        EnvVar("PGSSLROOTCERT", value=f"{TLS_DIR}/ca.crt"),
+        EnvVar("PGSSLMODE", value=BY_NAME_SSLMODE),
+        EnvVar("PGSSLROOTCERT", value=POSTGRES_SERVER.ca),
         EnvVar("PGTARGETSESSIONATTRS", value="read-write"),
     )
     job = CronJobPlan(
@@ -532,11 +576,8 @@ def _recap(c: _City) -> tuple[ConfigPlan, CronJobPlan]:
             account=None,
             uid=POSTGRES_UID,
             env=env,
-            mounts=(Mount("recap", RECAP_DIR, read_only=True), Mount("tls", TLS_DIR, read_only=True)),
-            volumes=(
-                Volume("recap", config_map=naming.RECAP_JOB),
-                Volume("tls", secret=naming.TLS_SECRET, items=("ca.crt",)),
-            ),
+            mounts=(Mount("recap", RECAP_DIR, read_only=True), POSTGRES_SERVER.mount()),
+            volumes=(Volume("recap", config_map=naming.RECAP_JOB), POSTGRES_SERVER.volume(ca_only=True)),
         ),
     )
     return config, job
@@ -544,15 +585,41 @@ def _recap(c: _City) -> tuple[ConfigPlan, CronJobPlan]:
 
 @traced
 def _promotion(c: _City) -> JobPlan:
-    """Makes the `primary` city's database writable; idempotent, so it is harmless when it already is."""
+    """Makes the `primary` city's database writable; idempotent, so it is harmless when it already is.
+
+    Quorum: a switchover through the leader's REST API (patronictl, with the REST API's password and
+    client certificate, finding the leader in etcd with etcd's client certificate). Standby clusters: it
+    asks the other cities' REST API whether any still answers as primary (checking the certificate's
+    name), then patronictl edits the dynamic configuration on the Kubernetes API (its own account).
+    """
     database = c.spec.database
+    credentials = naming.CREDENTIALS_SECRET
     others = [f"{c.layer.host(other.name, naming.WRITE_SERVICE)}:{database.patroni_api_port}" for other in _others(c)]
-    env = (
+    env = [
         EnvVar("PATRONI_CONFIG", value=f"{CONFIG_DIR}/{CONFIG_KEYS['member']}"),
         EnvVar("FAILOVER_MODE", value=c.layer.mode),
         EnvVar("CANDIDATE", value=c.here.member_pods[0]),
         EnvVar("OTHER_PRIMARIES", value=",".join(others)),
-    )
+        EnvVar("PATRONI_CTL_CACERT", value=PATRONI_API.ca),
+    ]
+    mounts = [Mount("config", CONFIG_DIR, read_only=True), Mount("promote", PROMOTE_DIR, read_only=True)]
+    volumes = [
+        Volume("config", config_map=naming.PATRONI_CONFIG),
+        Volume("promote", config_map=naming.PATRONI_CONFIG, items=(naming.PROMOTE_SCRIPT,)),
+    ]
+    if c.layer.quorum:
+        env += [
+            EnvVar("PATRONI_CTL_USERNAME", secret=SecretKey(credentials, RESTAPI_USER_KEY)),
+            EnvVar("PATRONI_CTL_PASSWORD", secret=SecretKey(credentials, RESTAPI_PASSWORD_KEY)),
+            EnvVar("PATRONI_CTL_CERTFILE", value=PATRONI_API.cert),
+            EnvVar("PATRONI_CTL_KEYFILE", value=PATRONI_API.key),
+            EnvVar("PATRONI_CTL_INSECURE", value=CTL_SKIPS_NAME_CHECK),
+        ]
+        mounts += [PATRONI_API.mount(), ETCD_CLIENT.mount()]
+        volumes += [PATRONI_API.volume(), ETCD_CLIENT.volume()]
+    else:
+        mounts.append(PATRONI_API.mount())
+        volumes.append(PATRONI_API.volume(ca_only=True))
     return JobPlan(
         identity=c.identity(naming.city_object(naming.PROMOTE_JOB, c.city.name), app=naming.PROMOTE_JOB),
         backoff_limit=PROMOTE_BACKOFF,
@@ -561,19 +628,12 @@ def _promotion(c: _City) -> JobPlan:
             name=naming.PROMOTE_JOB,
             image=c.layer.image,
             command=("python3", f"{PROMOTE_DIR}/{naming.PROMOTE_SCRIPT}"),
-            account=naming.PATRONI_ACCOUNT,
+            account=None if c.layer.quorum else naming.PROMOTE_JOB,
             uid=POSTGRES_UID,
-            env=env,
-            mounts=(
-                Mount("config", CONFIG_DIR, read_only=True),
-                Mount("promote", PROMOTE_DIR, read_only=True),
-                Mount("tls", TLS_DIR, read_only=True),
-            ),
-            volumes=(
-                Volume("config", config_map=naming.PATRONI_CONFIG),
-                Volume("promote", config_map=naming.PATRONI_CONFIG, items=(naming.PROMOTE_SCRIPT,)),
-                Volume("tls", secret=naming.TLS_SECRET, mode=TLS_MODE),
-            ),
+            env=tuple(env),
+            mounts=tuple(mounts),
+            volumes=tuple(volumes),
+            fs_group=c.layer.quorum,
         ),
     )
 
@@ -647,12 +707,7 @@ def plan_city(spec: FleetSpec, layer: DataLayer, city: City) -> CityDataPlan:
         member_sets=sets,
         disruption=_disruption(c),
         services=_services(c),
-        default_deny=DefaultDenyPlan(
-            identity=Identity(
-                name=naming.DATA_DEFAULT_DENY, app=naming.DATA_DEFAULT_DENY, version=naming.GENERATOR_VERSION
-            )
-        ),
-        ingress=_ingress(c),
+        network_policies=network_policies(spec, layer, city),
         etcd=_etcd(c) if layer.quorum else None,
         cron_jobs=tuple(cron_jobs),
         jobs=tuple(jobs),

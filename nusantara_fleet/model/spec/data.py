@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -15,9 +16,12 @@ from nusantara_fleet.model.spec.common import (
     HTTPS_URL,
     IMAGE_REPOSITORY,
     IMAGE_TAG,
+    IPV4_CIDR,
     QUANTITY_GI,
+    SHA256_DIGEST,
     CityName,
     Spec,
+    check_cidr,
     check_time_zone,
 )
 
@@ -135,6 +139,12 @@ class BackupSpec(Spec):
         pattern=IMAGE_TAG,
         description="Tag of the backup CronJob image. Default: a kubectl within the clusters' version skew.",
     )
+    digest: str | None = Field(
+        default=None,
+        pattern=SHA256_DIGEST,
+        description="Digest of the backup image; pins it when given (the tag still labels the objects). "
+        "Unset: pinned by tag until the release pipeline records digests.",
+    )
 
     _zone = field_validator("time_zone")(check_time_zone)
 
@@ -205,6 +215,12 @@ class DatabaseSpec(Spec):
         description="Tag of `image`; never `latest`. Default: Patroni 4.0 for failover_priority and "
         "primary/replica labels.",
     )
+    digest: str | None = Field(
+        default=None,
+        pattern=SHA256_DIGEST,
+        description="Digest of `image`; pins it when given (`tag` still labels the objects). Unset: pinned by "
+        "tag until the release pipeline records digests.",
+    )
     postgres_major: int = Field(
         default=15,
         ge=13,
@@ -221,6 +237,12 @@ class DatabaseSpec(Spec):
         default="v3.5.21",
         pattern=IMAGE_TAG,
         description="Tag of `etcd_image`. Default: etcd 3.5, flags as in the 3.4 the tests run, plus the fixes.",
+    )
+    etcd_digest: str | None = Field(
+        default=None,
+        pattern=SHA256_DIGEST,
+        description="Digest of `etcd_image`; pins it when given (`etcd_tag` still labels the objects). Unset: "
+        "pinned by tag until the release pipeline records digests.",
     )
     scope: str = Field(
         default="postgres",
@@ -264,6 +286,33 @@ class ObjectStorageSpec(Spec):
         description="S3 region name the endpoint expects. Default: the storage vendor's single Indonesian "
         "region, which every city's endpoint accepts.",
     )
+    cidrs: list[Annotated[str, Field(pattern=IPV4_CIDR)]] = Field(
+        default=[],
+        description="IPv4 networks the endpoint's addresses lie in; when given, the database pods may reach "
+        "the endpoint's port there only. Unset: that port anywhere outside the fleet's own networks, as a "
+        "NetworkPolicy cannot name the endpoint's host and a stale network would silently stop WAL archiving.",
+    )
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        # The network policies open the endpoint's port: it must parse, as must the host it names.
+        try:
+            parts = urlsplit(value)
+            valid = bool(parts.hostname) and parts.port != 0
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError(
+                f"{value!r} is not an https:// URL of a host and an optional port, e.g. "
+                "https://s3.jakarta.nusantaramart.internal or https://s3.jakarta.nusantaramart.internal:9000"
+            )
+        return value
+
+    @field_validator("cidrs")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        return [check_cidr(value) for value in values]
 
 
 class CityDatabaseSpec(Spec):

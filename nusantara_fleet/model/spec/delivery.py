@@ -1,4 +1,5 @@
-"""What `envs/` may say about delivery: the rollout order, the gate, and where Argo CD finds the fleet."""
+"""What `envs/` may say about delivery: the rollout order, the gate, the canary's judgement, and where Argo CD
+finds the fleet."""
 
 from __future__ import annotations
 
@@ -46,11 +47,70 @@ class GateWindowSpec(Spec):
     _zone = field_validator("time_zone")(check_time_zone)
 
 
+class CanaryJudgementSpec(Spec):
+    """How the release workflow judges a canary against the stable version in the same city (`fleet canary`)."""
+
+    weight_pct: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="Share of the canary city's traffic the pipeline's canary takes, %. Default: at the design's "
+        "peak a tenth of one city is still hundreds of requests a minute, enough to judge within the bake time, "
+        "while a bad version reaches few customers.",
+    )
+    bake_seconds: int = Field(
+        default=900,
+        ge=60,
+        description="Seconds the canary takes traffic before it is judged. Default: three of the SLIs' 5-minute "
+        "rate windows, so the judgement reads only canary-era traffic and more than one scrape's noise.",
+    )
+    window: str = Field(
+        default="5m",
+        pattern=GO_DURATION,
+        description="Range of the SLIs' `rate()` (error rate and p95 latency), a Prometheus duration. Default: "
+        "the window the observability SLIs are defined over.",
+    )
+    min_requests: int = Field(
+        default=500,
+        ge=1,
+        description="Fewest canary requests in `window` that can be judged; fewer cannot (exit 2), never a pass. "
+        "Default: at the design's 0.4 % error budget, 500 requests hold two failures' worth: fewer cannot tell one "
+        "unlucky request from a breach.",
+    )
+    error_margin_pct: float = Field(
+        default=0.1,
+        ge=0,
+        description="How many percentage points the canary's error rate may exceed the stable version's, even "
+        "within the SLO. Default: a quarter of the design's 0.4 % budget, so a canary cannot spend most of it.",
+    )
+    latency_margin_pct: int = Field(
+        default=10,
+        ge=0,
+        description="How much slower (%) the canary's p95 may be than the stable version's, even within the SLO. "
+        "Default: a tenth is beyond a 5-minute p95's usual noise and still well under the 300 ms bound.",
+    )
+
+
 class RolloutSpec(Spec):
-    order: list[CityName] = Field(min_length=1, description="Cities in rollout order; every city exactly once.")
+    order: list[CityName] = Field(
+        min_length=1,
+        description="Cities in rollout order; every city exactly once. The first is the canary city; the gated "
+        "city must be last.",
+    )
     gated_city: CityName | None = Field(
         default=None,
-        description="City that waits for a manual sync. Unset: the primary city (the gate follows it).",
+        description="City that waits for a manual sync, last in `order`. Unset: the primary city (the gate "
+        "follows it).",
+    )
+    approval_environment: str = Field(
+        default="production-main",
+        pattern=DNS_LABEL,
+        description="GitHub environment (required reviewers: the release managers) the release workflow's "
+        "gated-city job runs in; it holds the release-manager Argo CD token. Default: named for the role, not a "
+        "city, so a failover changes no GitHub setting.",
+    )
+    canary: CanaryJudgementSpec = Field(
+        default=CanaryJudgementSpec(), description="How the release workflow bakes and judges the canary."
     )
     strategy: RolloutStrategy = Field(
         default="app-of-apps",

@@ -28,6 +28,27 @@ class NetworkPolicySpec(Spec):
         "distribution.",
     )
     dns_port: int = Field(default=53, ge=1, le=65535, description="Cluster DNS port (UDP and TCP). Default: DNS's.")
+    api_server_cidrs: list[Annotated[str, Field(pattern=IPV4_CIDR)]] = Field(
+        default=["10.0.0.0/8"],
+        min_length=1,
+        description="IPv4 networks of the Kubernetes API server endpoints, which the database pods reach (Patroni's "
+        "DCS or role callback, the backup's `kubectl exec`). Policies see the endpoints, not the `kubernetes` "
+        "Service address, on CNIs that apply them after Service translation (Calico, Cilium). Default: the "
+        "fleet's private 10.0.0.0/8, where every city's control plane sits; narrow it to the control-plane "
+        "nodes' addresses.",
+    )
+    api_server_port: int = Field(
+        default=6443,
+        ge=1,
+        le=65535,
+        description="Port the API server endpoints listen on (behind the `kubernetes` Service's 443). Default: "
+        "kubeadm's and most distributions' secure port.",
+    )
+
+    @field_validator("api_server_cidrs")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        return [check_cidr(value) for value in values]
 
 
 class ExternalPeerSpec(Spec):

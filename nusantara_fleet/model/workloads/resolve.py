@@ -27,6 +27,7 @@ import math
 from nusantara_fleet import naming
 from nusantara_fleet.model.cities import WORKLOAD_POOL, City, CityService, Endpoint, Service
 from nusantara_fleet.model.data.layer import DataLayer
+from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
 from nusantara_fleet.model.spec.platform import ContainerResources
@@ -180,7 +181,14 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
     }
     if service.spec.database:
         read = f.reporting if service.spec.reads == "reporting" else f.read
-        config.update({"DB_NAME": service.name, "DB_READ_HOST": read.host, "DB_READ_PORT": str(read.port)})
+        config.update(
+            {
+                "DB_NAME": service.name,
+                "DB_READ_HOST": read.host,
+                "DB_READ_PORT": str(read.port),
+                "DB_SSLMODE": BY_NAME_SSLMODE,
+            }
+        )
         if service.writes:
             config.update(
                 {
@@ -214,7 +222,8 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         ingress_services=() if exposed or not service.spec.routes else (spec.edge_service,),
         egress_services=tuple(PortPeers(port, tuple(sorted(names))) for port, names in sorted(by_port.items())),
         database_namespace=spec.namespaces.data if service.spec.database else None,
-        database_ports=(spec.database.postgres_port, spec.database.patroni_api_port) if service.spec.database else (),
+        # PostgreSQL only: Patroni's REST API is the members' and the promotion Job's, never an app's.
+        database_ports=(spec.database.postgres_port,) if service.spec.database else (),
         write_cidrs=tuple(other.network.pod_cidr for other in f.leader_cities if writer and other.name != city.name),
         write_port=f.write.port,
         cache=service.spec.cache,

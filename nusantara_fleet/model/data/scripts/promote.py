@@ -2,9 +2,12 @@
 """Makes this city's database the writable one, after `primary` was changed in envs/.
 
 `quorum`: a switchover to this city's first member, unless a member here already leads (after an
-automatic failover there is nothing to do). `standby-clusters`: refuses while any other city still
-answers as a primary (fence it first: promoting now would split the brain), then removes
-`standby_cluster` from this city's dynamic configuration, which promotes its standby leader.
+automatic failover there is nothing to do); patronictl authenticates to the REST API from its
+PATRONI_CTL_* environment. `standby-clusters`: refuses while any other city still answers as a
+primary (fence it first: promoting now would split the brain), then removes `standby_cluster` from
+this city's dynamic configuration, which promotes its standby leader. The other cities' REST API is
+asked over TLS, checking its certificate against PATRONI_CTL_CACERT and the name asked for; an answer
+whose certificate does not verify proves something is listening there, so it refuses then too.
 Standard library only: it runs with the Python of the Patroni image.
 """
 
@@ -12,10 +15,15 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+
+
+class Unverified(Exception):
+    """Something answers at a city's REST API address with a certificate that does not verify."""
 
 
 def patronictl(*args: str) -> str:
@@ -24,11 +32,23 @@ def patronictl(*args: str) -> str:
     return result.stdout
 
 
-def answers_as_primary(api: str) -> bool:
+def answers_as_primary(api: str, context: ssl.SSLContext) -> bool:
+    """True when `api` answers /primary with 200; False when it answers otherwise or not at all (down, fenced).
+
+    Raises Unverified when the TLS handshake fails on the certificate.
+    """
     try:
-        with urllib.request.urlopen(f"http://{api}/primary", timeout=5) as response:
+        with urllib.request.urlopen(f"https://{api}/primary", timeout=5, context=context) as response:
             return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
+    except urllib.error.HTTPError:
+        return False
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ssl.SSLError):
+            raise Unverified(f"{api}: {exc.reason}") from exc
+        return False
+    except ssl.SSLError as exc:
+        raise Unverified(f"{api}: {exc}") from exc
+    except OSError:
         return False
 
 
@@ -44,7 +64,12 @@ def main() -> int:
         print(patronictl("switchover", "--candidate", candidate, "--force"))
         return 0
     others = [api for api in os.environ.get("OTHER_PRIMARIES", "").split(",") if api]
-    alive = [api for api in others if answers_as_primary(api)]
+    context = ssl.create_default_context(cafile=os.environ["PATRONI_CTL_CACERT"])
+    try:
+        alive = [api for api in others if answers_as_primary(api, context)]
+    except Unverified as exc:
+        print(f"refusing to promote: cannot tell whether {exc}; fix its certificate or fence it", file=sys.stderr)
+        return 1
     if alive:
         print(f"refusing to promote: {', '.join(alive)} still answers as primary; fence it first", file=sys.stderr)
         return 1
