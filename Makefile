@@ -90,6 +90,7 @@ bench: setup
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/diff.py
+	$(BIN)/python bench/plan.py
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -37,8 +37,8 @@ FINDINGS, UNUSABLE = 1, 2
 EXIT_CODES = """\
 exit codes:
   0    success
-  1    findings: `fleet validate` failures (and warnings with --fail-on-warn), or
-       differences with `fleet diff --exit-code`
+  1    findings: `fleet validate` failures (and warnings with --fail-on-warn),
+       differences with `fleet diff --exit-code`, or a `fleet plan` line that does not fit
   2    the command could not run: bad arguments, invalid envs/, an unreadable tree or
        policy, an --out it will not replace
   130  interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 its output closed early (`| head`)
@@ -272,6 +272,26 @@ def _explain(args: argparse.Namespace) -> int:
     target = parse_target(args.path)
     print(explain(load_fleet(args.envs, record=True), target).text(), end="")
     return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from nusantara_fleet.plan import FORMATS
+
+    plan = load_fleet(args.envs).capacity
+    print(FORMATS[args.output](plan), end="")
+    return 0 if plan.fits else FINDINGS
+
+
+PLAN_HELP = """\
+Check every city's pools, disks and links against the design capacity, with each city lost in turn.
+
+Per city and pool: the requests and limits of every pod against the allocatable, at normal load and
+with each other city lost (its users go to the primary city, the primary's to the next city of
+database.failover.preference); the volume claims on a pool's fullest node against its disk; the
+database and application traffic between clusters against `bandwidth`; and the RPS the cities
+serve against the design band. Exit 1 when a line does not fit; `fleet synth` warns about the
+same lines.
+"""
 
 
 RESTORE_HELP = """\
@@ -511,6 +531,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--recorded", type=Path, metavar="FILE", help="JSON object from each query to Prometheus's reply"
     )
     _envs_option(judge)
+
+    plan = _command(
+        sub,
+        "plan",
+        _plan,
+        "check pools, disks and links against the design capacity, with each city lost (exit 1 if short)",
+        ["fleet plan", "fleet plan --output markdown"],
+        outcome="nothing was planned",
+        description=PLAN_HELP,
+    )
+    _envs_option(plan)
+    plan.add_argument("--output", "-o", choices=("table", "json", "markdown"), default="table", help="report format")
     return parser
 
 

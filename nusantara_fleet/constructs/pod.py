@@ -7,26 +7,33 @@ from typing import Any
 
 from nusantara_fleet import naming
 from nusantara_fleet.model.cities import Pool
-from nusantara_fleet.model.pods import Claim, Container, EnvVar, PodPlan, Probe, Volume
+from nusantara_fleet.model.pods import Claim, Container, EnvVar, PodPlan, Probe, Spread, Volume
 from nusantara_fleet.model.spec.platform import ContainerResources
 from nusantara_fleet.model.spec.workloads import ProbeSpec
 
 
-def placement(*, pool: Pool, selector: dict[str, str], spread_key: str) -> dict[str, Any]:
-    """On the pool's nodes, never two replicas on one node, and spread over `spread_key` where nodes carry it."""
-    return {
-        "affinity": one_per_node(selector),
+def placement(*, pool: Pool, selector: dict[str, str], apart: bool, spread: tuple[Spread, ...]) -> dict[str, Any]:
+    """On the pool's nodes, spread as the plan says; `apart`: never two replicas on one node."""
+    placed: dict[str, Any] = {
         "nodeSelector": pool.node_selector,
         "tolerations": pool.tolerations,
-        "topologySpreadConstraints": [
-            {
-                "labelSelector": {"matchLabels": selector},
-                "maxSkew": 1,
-                "topologyKey": spread_key,
-                "whenUnsatisfiable": "ScheduleAnyway",
-            }
-        ],
+        "topologySpreadConstraints": [_spread(rule, selector) for rule in spread],
     }
+    if apart:
+        placed["affinity"] = one_per_node(selector)
+    return placed
+
+
+def _spread(rule: Spread, selector: dict[str, str]) -> dict[str, Any]:
+    constraint: dict[str, Any] = {
+        "labelSelector": {"matchLabels": selector},
+        "maxSkew": rule.max_skew,
+        "topologyKey": rule.key,
+        "whenUnsatisfiable": "DoNotSchedule" if rule.hard else "ScheduleAnyway",
+    }
+    if rule.honor_taints:
+        constraint["nodeTaintsPolicy"] = "Honor"
+    return constraint
 
 
 def one_per_node(selector: dict[str, str]) -> dict[str, Any]:

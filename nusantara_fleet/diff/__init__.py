@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nusantara_fleet import safe_yaml
 from nusantara_fleet.diff.compare import FleetDiff, compare, compare_trees
+from nusantara_fleet.diff.risks import capacity_risks
 from nusantara_fleet.diff.sides import WORKTREE, commit_of, default_base, repo_root, resolve
 
 CODE_CHANGES = "a change of the generator itself shows against a rendered tree such as a committed dist/"
@@ -38,7 +39,8 @@ def diff_sides(
     notes = [side.note for side in sides if side.note]
     if all(side.from_envs for side in sides):
         notes.append(f"both sides rendered from their envs/ with this checkout's code; {CODE_CHANGES}")
-    return replace(result, notes=tuple(notes))
+    risks = (*result.risks, *capacity_risks(sides[0].plan, sides[1].plan))
+    return replace(result, risks=risks, notes=tuple(notes))
 
 
 def _is_commit(spec: str) -> bool:

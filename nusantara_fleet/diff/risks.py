@@ -10,6 +10,7 @@ from typing import Any
 
 from nusantara_fleet import naming
 from nusantara_fleet.diff.objects import ObjectKey
+from nusantara_fleet.model.capacity.plan import CapacityPlan, Line
 
 WORKLOADS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job", "CronJob")
 
@@ -294,3 +295,26 @@ def _release_flow_moved(before: Topology, after: Topology) -> list[Risk]:
         return []
     flow = " -> ".join(after.order)
     return [Risk("fleet", "release flow", f"{'; '.join(moved)}; the next release runs {flow} (`fleet rollout`)")]
+
+
+def _short_keys(plan: CapacityPlan) -> dict[tuple[str, str, str, str | None], Line]:
+    """Each scenario of each line that does not fit (lines group scenarios differently on the two sides)."""
+    return {
+        (line.where, line.subject, line.check, scenario): line for line in plan.short for scenario in line.scenarios
+    }
+
+
+def capacity_risks(before: CapacityPlan | None, after: CapacityPlan | None) -> list[Risk]:
+    """Capacity lines the change makes fall short, one risk per city; only when both sides come from envs/."""
+    if before is None or after is None:
+        return []
+    was_short = _short_keys(before)
+    short: dict[str, list[Line]] = {}
+    for key, line in _short_keys(after).items():
+        if key not in was_short and line not in short.get(line.where, []):
+            short.setdefault(line.where, []).append(line)
+    risks = []
+    for where, lines in short.items():
+        more = f" and {len(lines) - 1} more" if len(lines) > 1 else ""
+        risks.append(Risk(where, "capacity plan", f"no longer fits: {lines[0].summary()}{more}; see `fleet plan`"))
+    return risks

@@ -21,6 +21,7 @@ from nusantara_fleet.charts import build_app
 from nusantara_fleet.diff.objects import Tree, collected_tree, read_tree
 from nusantara_fleet.errors import ConfigError, Problem
 from nusantara_fleet.model import load_fleet
+from nusantara_fleet.model.capacity.plan import CapacityPlan
 from nusantara_fleet.model.loader import FLEET_FILE
 
 ENVS = "envs"
@@ -37,6 +38,7 @@ class Side:
     tree: Tree
     note: str = ""
     from_envs: bool = True  # rendered here from envs/, rather than read from a rendered tree
+    plan: CapacityPlan | None = None  # the capacity plan of its envs/
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -179,8 +181,13 @@ def _export(repo: Path, ref: str, folder: str, into: Path) -> Path | None:
 
 def render_envs(envs: Path) -> Tree:
     """Everything `fleet synth` renders from `envs`, as collected bodies."""
-    _, charts = build_app(load_fleet(envs), envs, collect=True)
-    return collected_tree((chart.chart_id, chart.bodies) for chart in charts)
+    return _envs_side("", envs).tree
+
+
+def _envs_side(label: str, envs: Path) -> Side:
+    fleet = load_fleet(envs)
+    _, charts = build_app(fleet, envs, collect=True)
+    return Side(label, collected_tree((chart.chart_id, chart.bodies) for chart in charts), plan=fleet.capacity)
 
 
 def resolve(spec: str, *, repo: Path, scratch: Path, label: str) -> Side:
@@ -198,15 +205,15 @@ def resolve(spec: str, *, repo: Path, scratch: Path, label: str) -> Side:
         path = exported
     if os.path.isdir(path):
         if (path / FLEET_FILE).is_file():
-            return Side(label, render_envs(path))
+            return _envs_side(label, path)
         if (path / ENVS / FLEET_FILE).is_file():
-            return Side(label, render_envs(path / ENVS))
+            return _envs_side(label, path / ENVS)
         return Side(label, read_tree(path), from_envs=False)
     envs = _export(repo, spec, ENVS, scratch / label)
     if envs is None or not (envs / FLEET_FILE).is_file():
         raise ConfigError([Problem(shown, None, "", f"has no {ENVS}/{FLEET_FILE}; give a ref of this repository")])
     try:
-        return Side(label, render_envs(envs))
+        return _envs_side(label, envs)
     except ConfigError as error:
         dist = _export(repo, spec, DIST, scratch / f"{label}-{DIST}")
         if dist is None:

@@ -1,7 +1,9 @@
 """The resolved fleet: a plain frozen aggregate of the views, each resolved once, in dependency order.
 
     specs ─▶ cities, services (model/cities.py) ─▶ data layer (model/data/) ─▶ workloads (model/workloads/)
-                                                 └▶ delivery (model/delivery.py)
+          │                                      └▶ delivery (model/delivery.py)        │
+          └▶ demand (model/capacity/demand.py) ─────── HPA bounds ──────────────────────┤
+                                           capacity plan (model/capacity/plan.py) ◀─────┘
 
 Constructs read only these objects. Anything a construct needs that is not written in `envs/` is
 derived here, once.
@@ -13,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nusantara_fleet.errors import ConfigError, Problem
+from nusantara_fleet.model.capacity.demand import resolve_demand
+from nusantara_fleet.model.capacity.plan import CapacityPlan, resolve_capacity
 from nusantara_fleet.model.cities import City, Service, resolve_cities, resolve_services
 from nusantara_fleet.model.data import CityDataPlan, DataLayer, plan_data
 from nusantara_fleet.model.data.checks import check_data
@@ -36,6 +40,7 @@ class Fleet:
     data_plans: Mapping[str, CityDataPlan]
     workloads: Workloads
     delivery: Delivery
+    capacity: CapacityPlan
     sources: Sources
     warnings: tuple[Problem, ...] = ()  # what renders but deserves a look; `fleet synth` prints them
     # id of a plan -> the input fields it was built from, when loaded with `record` (`fleet explain`)
@@ -66,15 +71,19 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
     problems = [*check_data(spec, layer, sources), *check_placement(spec, resolved, sources)]
     if problems:
         raise ConfigError(problems)
-    workloads = resolve_workloads(spec, resolved, services, layer)
+    demand = resolve_demand(spec)
+    workloads = resolve_workloads(spec, resolved, services, layer, demand)
+    data_plans = plan_data(spec, layer, resolved)
+    capacity = resolve_capacity(spec, demand, resolved, services, layer, workloads, data_plans)
     return Fleet(
         spec=spec,
         cities=resolved,
         services=services,
         data=layer,
-        data_plans=plan_data(spec, layer, resolved),
+        data_plans=data_plans,
         workloads=workloads,
         delivery=resolve_delivery(spec, resolved),
+        capacity=capacity,
         sources=sources,
-        warnings=tuple(workload_warnings(spec, resolved, workloads, sources)),
+        warnings=(*workload_warnings(spec, sources), *capacity.warnings(sources)),
     )

@@ -106,6 +106,21 @@ class PodPlan:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """A topology spread constraint: no domain of `key` holds more than `max_skew` replicas above the emptiest.
+
+    `hard`: a pod waits rather than break it (DoNotSchedule); else the scheduler only prefers it
+    (ScheduleAnyway). `honor_taints`: nodes the pod does not tolerate, such as a cordoned node being
+    drained, are not domains, so its empty count never holds back the pods leaving it.
+    """
+
+    key: str
+    max_skew: int
+    hard: bool
+    honor_taints: bool
+
+
+@dataclass(frozen=True)
 class Claim:
     """A StatefulSet's volumeClaimTemplate."""
 

@@ -49,6 +49,29 @@ READ_ELSEWHERE: dict[str, str] = {
         for name in ("success_pct", "latency_p95_ms", "availability_pct", "window_days")
     },
     "bandung.services.catalog.previous_tag": "the target of `fleet rollback`",
+    **{
+        f"fleet.hardware.{table}.{node_class}.{name}": "the design's hardware `fleet plan` checks the pools against"
+        for table in ("per_node", "per_cluster")
+        for node_class in ("heavy", "medium", "light")
+        for name in ("vcpu", "memory_gib", "disk_gb")
+    },
+    **{
+        f"fleet.{field}": "a figure `fleet plan` checks the pools or links against"
+        for field in (
+            "bandwidth.database_mbps",
+            "bandwidth.application_mbps",
+            "hardware.node_reserve.cpu",
+            "hardware.node_reserve.memory",
+            "hardware.node_reserve.disk_gb",
+            "node_pools.general.nodes",
+            "node_pools.general.node_class",
+            "node_pools.database.node_class",
+        )
+    },
+    **{
+        f"fleet.services[1].{field}": "the service's traffic between cities, checked by `fleet plan`"
+        for field in ("wal_bytes_per_request", "cross_city_bytes_per_request")
+    },
 }
 
 
@@ -136,7 +159,7 @@ OVERRIDES: dict[str, Any] = {
     "fleet.services[1].routes[0].methods": ["POST", "PUT"],
     "fleet.services[1].name": "orders",
     "fleet.capacity.peak_rps": 1000,
-    "fleet.capacity.headroom_max_pct": 0,
+    "fleet.capacity.headroom_max_pct": 100,
     "fleet.database.failover.preference": ["jakarta", "surabaya", "bandung"],
     "fleet.database.failover.inter_city_rtt_ms": 100,
     "fleet.payment_providers[0].cidrs": ["203.0.112.0/24"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nusantara_fleet.model import load_fleet
-from nusantara_fleet.model.workloads.resolve import design_capacity_rps
+from nusantara_fleet.model.capacity.demand import design_capacity_rps
 from tests.support import ENVS
 
 
@@ -28,9 +28,9 @@ def test_defaults_resolve_per_city() -> None:
     assert [c.name for c in fleet.cities] == ["bandung", "surabaya", "jakarta"]
     assert fleet.primary.name == "jakarta" and fleet.gated_city.name == "jakarta"
     assert {c.name: c.pools["general"].nodes for c in fleet.cities} == {
-        "bandung": 2,
-        "surabaya": 2,
-        "jakarta": 3,
+        "bandung": 5,
+        "surabaya": 3,
+        "jakarta": 5,
     }
     assert {c.name: c.pools["database"].nodes for c in fleet.cities} == {
         "bandung": 2,
@@ -38,7 +38,7 @@ def test_defaults_resolve_per_city() -> None:
         "jakarta": 3,
     }
     assert fleet.city("jakarta").pools["database"].dedicated and not fleet.city("jakarta").pools["general"].dedicated
-    assert design_capacity_rps(fleet.spec) == (3900, 4500)
+    assert design_capacity_rps(fleet.spec.capacity) == (3900, 4500)
     assert [s.name for s in fleet.services] == [
         "gateway",
         "order",

@@ -86,8 +86,8 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         fleet_edit(lambda d: d["services"][2].update(helth_path="/check")),
         [
             "envs/fleet.yaml:71: services[2].helth_path: unknown key 'helth_path'; did you mean "
-            "'health_path'? allowed keys: cache, database, digest, health_path, name, port, reads, "
-            "resource_class, routes, rps_per_pod, tag, tmp_size_mib, traffic_pct",
+            "'health_path'? allowed keys: cache, cross_city_bytes_per_request, database, digest, health_path, name, "
+            "port, reads, resource_class, routes, rps_per_pod, tag, tmp_size_mib, traffic_pct, wal_bytes_per_request",
         ],
     ),
     (
@@ -149,7 +149,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "two-primaries-as-repeated-key",
         append("fleet.yaml", "primary: bandung\n"),
         [
-            "envs/fleet.yaml:115: primary: key 'primary' is written twice (first on line 5); keep exactly one",
+            "envs/fleet.yaml:132: primary: key 'primary' is written twice (first on line 5); keep exactly one",
         ],
     ),
     (
@@ -273,7 +273,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "image-registry-not-a-reference",
         fleet_set("image_registry", value="https://ghcr.io/nusantaramart"),
         [
-            "envs/fleet.yaml:123: image_registry: 'https://ghcr.io/nusantaramart' must be an image "
+            "envs/fleet.yaml:153: image_registry: 'https://ghcr.io/nusantaramart' must be an image "
             "repository without tag, e.g. `ghcr.io/nusantaramart/patroni`",
         ],
     ),

@@ -85,16 +85,46 @@ def test_every_container_is_probed_sized_and_hardened(rendered: tuple[Fleet, Pat
             assert not container["image"].endswith(":latest"), where
 
 
-def test_replicas_sit_on_different_general_nodes(rendered: tuple[Fleet, Path]) -> None:
+def test_replicas_spread_evenly_over_the_general_nodes(rendered: tuple[Fleet, Path]) -> None:
+    """Services: at most one replica more on any node than on the emptiest, so main and backup never share
+    one while the HPA may still place more pods than nodes; zones are a preference."""
     _, out = rendered
+    checked = 0
     for _, workload in _workloads(out):
+        if workload["kind"] != "Deployment":
+            continue
         pod = workload["spec"]["template"]["spec"]
-        selector = workload["spec"]["selector"]["matchLabels"]
+        selector = {"matchLabels": workload["spec"]["selector"]["matchLabels"]}
+        assert "affinity" not in pod
+        assert pod["topologySpreadConstraints"] == [
+            {
+                "labelSelector": selector,
+                "maxSkew": 1,
+                "nodeTaintsPolicy": "Honor",
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "DoNotSchedule",
+            },
+            {
+                "labelSelector": selector,
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+            },
+        ]
+        assert pod["nodeSelector"] == {"node.nusantaramart.co.id/pool": "general"}
+        checked += 1
+    assert checked >= 3 * 6
+
+
+def test_the_cache_keeps_one_replica_per_node(rendered: tuple[Fleet, Path]) -> None:
+    _, out = rendered
+    for city in ("bandung", "surabaya", "jakarta"):
+        cache = city_docs(out, city)[("StatefulSet", "report-cache")]
+        pod = cache["spec"]["template"]["spec"]
+        selector = cache["spec"]["selector"]["matchLabels"]
         (term,) = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
         assert term == {"labelSelector": {"matchLabels": selector}, "topologyKey": "kubernetes.io/hostname"}
-        (spread,) = pod["topologySpreadConstraints"]
-        assert spread["labelSelector"] == {"matchLabels": selector}
-        assert pod["nodeSelector"] == {"node.nusantaramart.co.id/pool": "general"}
+        assert [rule["topologyKey"] for rule in pod["topologySpreadConstraints"]] == ["topology.kubernetes.io/zone"]
 
 
 def test_each_service_runs_as_its_own_account_without_a_token(rendered: tuple[Fleet, Path]) -> None:

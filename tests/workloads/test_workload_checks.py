@@ -56,8 +56,14 @@ CASES = [
     (
         "one-general-node",
         _city("surabaya", lambda c: c.update(node_pools={"general": {"nodes": 1}})),
-        "node_pools.general.nodes: the general pool has 1 node(s) but every service runs 2 "
-        "replicas, one per node (required anti-affinity); set node_pools.general.nodes to at least 2",
+        "node_pools.general.nodes: the general pool has 1 node(s), so a service's replicas would share one; "
+        "set node_pools.general.nodes to at least 2",
+    ),
+    (
+        "fewer-nodes-than-cache-replicas",
+        _fleet(lambda f: f.update(report_cache={"replicas": 4})),
+        "node_pools.general.nodes: the general pool has 3 node(s) but the report cache runs 4 replicas, one per "
+        "node (required anti-affinity); set node_pools.general.nodes to at least 4",
     ),
     (
         "service-named-like-a-canary",

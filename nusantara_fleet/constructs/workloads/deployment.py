@@ -73,7 +73,9 @@ class Deployment(Manifest):
                             ),
                         },
                         "spec": {
-                            **pod.placement(pool=app.pool, selector=selector, spread_key=app.spread_topology_key),
+                            **pod.placement(
+                                pool=app.pool, selector=selector, apart=app.one_per_node, spread=app.spread
+                            ),
                             "automountServiceAccountToken": False,
                             "containers": [container],
                             "enableServiceLinks": False,

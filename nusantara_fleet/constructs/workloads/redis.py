@@ -55,7 +55,7 @@ class RedisStatefulSet(Manifest):
             "volumeMounts": [{"mountPath": DATA_PATH, "name": DATA_VOLUME}],
         }
         template_spec: dict[str, Any] = {
-            **pod.placement(pool=cache.pool, selector=selector, spread_key=cache.spread_topology_key),
+            **pod.placement(pool=cache.pool, selector=selector, apart=cache.one_per_node, spread=cache.spread),
             "automountServiceAccountToken": False,
             "containers": [container],
             "enableServiceLinks": False,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from nusantara_fleet.model.spec.capacity import BandwidthSpec, CapacitySpec, HardwareSpec
 from nusantara_fleet.model.spec.common import DNS_LABEL, IMAGE_REPOSITORY, CityName, Spec
 from nusantara_fleet.model.spec.data import CityDatabaseSpec, DatabaseSpec
 from nusantara_fleet.model.spec.delivery import RolloutSpec
 from nusantara_fleet.model.spec.network import ExternalPeerSpec, NetworkPolicySpec
 from nusantara_fleet.model.spec.observability import SloSpec
 from nusantara_fleet.model.spec.platform import (
-    CapacitySpec,
     CityPools,
     HostsSpec,
     NamespacesSpec,
@@ -56,6 +56,8 @@ class FleetSpec(Spec):
     slo: SloSpec = Field(description="The design's service level objectives.")
     resource_classes: ResourceClasses = Field(default=ResourceClasses(), description="Container sizes per class.")
     node_pools: NodePools = Field(default=NodePools(), description="The node pools every city has.")
+    hardware: HardwareSpec = Field(description="The design's hardware table, which `fleet plan` checks pools against.")
+    bandwidth: BandwidthSpec = Field(description="The design's bandwidth between the cities' clusters, per cluster.")
     namespaces: NamespacesSpec = Field(default=NamespacesSpec(), description="Namespaces per concern.")
     database: DatabaseSpec = Field(description="The PostgreSQL fleet.")
     services: list[ServiceSpec] = Field(min_length=1, description="Services every city runs.")

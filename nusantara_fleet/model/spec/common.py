@@ -70,6 +70,17 @@ class Spec(BaseModel):
         return value
 
 
+def cpu_millicores(quantity: str) -> int:
+    """A CPU quantity of the form `CPU_QUANTITY` allows in millicores: `500m` is 500, `2` is 2000."""
+    return int(quantity[:-1]) if quantity.endswith("m") else int(quantity) * 1000
+
+
+def memory_mib(quantity: str) -> int:
+    """A memory quantity of the form `MEMORY_QUANTITY` allows in MiB: `512Mi` is 512, `16Gi` is 16384."""
+    number, unit = int(quantity[:-2]), quantity[-2:]
+    return number * 1024 if unit == "Gi" else number
+
+
 def check_cidr(value: str) -> str:
     try:
         network = ipaddress.IPv4Network(value, strict=False)

@@ -96,9 +96,10 @@ class PostgresStorageSpec(Spec):
         "Linux is most often benchmarked on.",
     )
     size: str = Field(
-        default="500Gi",
+        default="400Gi",
         pattern=QUANTITY_GI,
-        description="Data volume per PostgreSQL member. Default: the design's 500 GB per database node.",
+        description="Data volume per PostgreSQL member. Default: the largest round size that fits the design's "
+        "500 GB database node beside etcd's volume and the node's own reserve (500Gi alone is 537 GB).",
     )
     etcd_size: str = Field(
         default="10Gi",
@@ -266,7 +267,7 @@ class DatabaseSpec(Spec):
     max_slot_wal_keep_gib: int = Field(
         default=100,
         ge=1,
-        description="WAL a replication slot may hold back for a lost city, GiB. Default: a fifth of the 500 Gi "
+        description="WAL a replication slot may hold back for a lost city, GiB. Default: a quarter of the 400 Gi "
         "volume, half a day at peak before the lost city must re-clone.",
     )
     failover: FailoverSpec

@@ -58,19 +58,22 @@ class PoolSpec(Spec):
 
     nodes: int = Field(ge=1, description="Nodes in the pool (a city file may override).")
     dedicated: bool = Field(description="Tainted so that only pods placed here on purpose run on it.")
+    node_class: ResourceClass = Field(description="Hardware class of its nodes, sized in `hardware.per_node`.")
 
 
 class NodePools(Spec):
     """The pools the fleet places pods on; the control plane's own nodes are the cluster's business."""
 
     general: PoolSpec = Field(
-        default=PoolSpec(nodes=2, dedicated=False),
-        description="Services, their cache and batch jobs. Default: two nodes let the two replicas of every "
-        "service sit apart.",
+        default=PoolSpec(nodes=5, dedicated=False, node_class="medium"),
+        description="Services, their cache and batch jobs, on API and back-end nodes. Default: five nodes hold "
+        "every pod at its memory limit with twice a city's share of the design capacity, what a city taking "
+        "over a lost city's users carries (`fleet plan`); a city that never takes over may set fewer.",
     )
     database: PoolSpec = Field(
-        default=PoolSpec(nodes=2, dedicated=True),
-        description="PostgreSQL and etcd. Default: I/O-intensive PostgreSQL on local NVMe, one member per node.",
+        default=PoolSpec(nodes=2, dedicated=True, node_class="heavy"),
+        description="PostgreSQL and etcd on database nodes. Default: I/O-intensive PostgreSQL on local NVMe, one "
+        "member per node, two per city as the design's branch cities have.",
     )
 
 
@@ -92,14 +95,6 @@ class HostsSpec(Spec):
         description="Secret (in the apps namespace) with the hosts' TLS certificate. Default: one certificate "
         "covering both hosts, issued outside the fleet's manifests.",
     )
-
-
-class CapacitySpec(Spec):
-    """The design's traffic target: the HPAs' upper bounds are the upper end of the headroom band."""
-
-    peak_rps: int = Field(ge=1, description="Observed peak, requests per second (the design: 3000).")
-    headroom_min_pct: int = Field(ge=0, le=200, description="Lowest headroom over peak, % (the design: 30).")
-    headroom_max_pct: int = Field(ge=0, le=200, description="Highest headroom over peak, % (the design: 50).")
 
 
 class TargetsSpec(Spec):

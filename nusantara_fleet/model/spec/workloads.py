@@ -69,6 +69,21 @@ class ServiceSpec(Spec):
         description="Size of the writable `/tmp` (emptyDir) under a read-only root, MiB; 0: none. Default: room "
         "for request buffering and temp files.",
     )
+    wal_bytes_per_request: int = Field(
+        default=2048,
+        ge=0,
+        description="WAL the primary writes per request of this service, averaged over its reads and writes, "
+        "bytes; counted for services with `write` routes only. Default: the design's estimate of a tenth of all "
+        "requests writing about 5 KiB, carried by the services that write, a quarter of the traffic.",
+    )
+    cross_city_bytes_per_request: int = Field(
+        default=1024,
+        ge=0,
+        description="Bytes a request of this service exchanges with the primary city's database when it is "
+        "served in another city, averaged over its requests (reads stay in the city); counted for services with "
+        "`write` routes only. Default: a write's few statements and replies, about 2.5 KiB, on the 40 % of the "
+        "requests that write.",
+    )
 
 
 class ProbeSpec(Spec):
@@ -113,8 +128,8 @@ class WorkloadsSpec(Spec):
     )
     spread_topology_key: str = Field(
         default="topology.kubernetes.io/zone",
-        description="Node label replicas are spread across, on top of the one-per-node anti-affinity. Default: "
-        "zones, where nodes carry the label.",
+        description="Node label replicas are also spread across, as a preference, on top of the even spread over "
+        "nodes. Default: zones, where nodes carry the label.",
     )
     cpu_utilization_pct: int = Field(
         default=70,

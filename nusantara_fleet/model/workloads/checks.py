@@ -6,13 +6,14 @@ import difflib
 
 from nusantara_fleet import naming
 from nusantara_fleet.errors import Problem
+from nusantara_fleet.model.capacity.demand import ALL_TRAFFIC_PCT
 from nusantara_fleet.model.cities import WORKLOAD_POOL, City
 from nusantara_fleet.model.problems import Sources
 from nusantara_fleet.model.spec import FleetSpec
-from nusantara_fleet.model.workloads.plans import Workloads
-from nusantara_fleet.model.workloads.resolve import ALL_TRAFFIC_PCT
 
 RETIRED_EDGE = "ingress-nginx"
+# A service's main and backup replicas (and the cache's two) need two nodes to sit apart.
+NODES_APART = 2
 
 
 def unknown_service(name: str, known: set[str]) -> str:
@@ -73,28 +74,36 @@ def check_services(spec: FleetSpec, sources: Sources) -> list[Problem]:
 
 
 def check_placement(spec: FleetSpec, cities: tuple[City, ...], sources: Sources) -> list[Problem]:
-    """Every city's general pool can place the resting replicas of every service and of the cache."""
+    """Every city's general pool keeps the replicas of every service, and of the cache, on different nodes."""
     problems: list[Problem] = []
     uses_cache = any(svc.cache for svc in spec.services)
-    floor = max(spec.workloads.replicas, spec.report_cache.replicas if uses_cache else 0)
+    cache_floor = spec.report_cache.replicas if uses_cache else 0
     for city in sorted(cities, key=lambda c: c.name):
         nodes = city.pools[WORKLOAD_POOL].nodes
-        if nodes < floor:
+        if nodes < NODES_APART:
             problems.append(
                 sources.city_problem(
                     city.name,
                     ("node_pools", WORKLOAD_POOL, "nodes"),
-                    f"the {WORKLOAD_POOL} pool has {nodes} node(s) but every service runs {floor} replicas, one per "
-                    f"node (required anti-affinity); set node_pools.{WORKLOAD_POOL}.nodes to at least {floor}",
+                    f"the {WORKLOAD_POOL} pool has {nodes} node(s), so a service's replicas would share one; set "
+                    f"node_pools.{WORKLOAD_POOL}.nodes to at least {NODES_APART}",
+                )
+            )
+        elif nodes < cache_floor:
+            problems.append(
+                sources.city_problem(
+                    city.name,
+                    ("node_pools", WORKLOAD_POOL, "nodes"),
+                    f"the {WORKLOAD_POOL} pool has {nodes} node(s) but the report cache runs {cache_floor} replicas, "
+                    f"one per node (required anti-affinity); set node_pools.{WORKLOAD_POOL}.nodes to at least "
+                    f"{cache_floor}",
                 )
             )
     return problems
 
 
-def workload_warnings(
-    spec: FleetSpec, cities: tuple[City, ...], workloads: Workloads, sources: Sources
-) -> list[Problem]:
-    """What renders but deserves a human's eye: a retired edge controller, capacity the pools cannot place."""
+def workload_warnings(spec: FleetSpec, sources: Sources) -> list[Problem]:
+    """What renders but deserves a human's eye: a retired edge controller (capacity: `model/capacity/plan.py`)."""
     warnings = []
     if spec.edge == RETIRED_EDGE:
         warnings.append(
@@ -102,19 +111,6 @@ def workload_warnings(
                 ("edge",),
                 "ingress-nginx (the community controller) was retired in March 2026 and gets no further fixes; "
                 "plan the move to `edge: gateway-api`",
-            )
-        )
-    by_name = {city.name: city for city in cities}
-    for name, app in workloads.shortfalls:
-        scale = app.scaling
-        inherited = "" if by_name[name].pools[WORKLOAD_POOL].overridden else " (the fleet default)"
-        warnings.append(
-            sources.city_problem(
-                name,
-                ("node_pools", WORKLOAD_POOL, "nodes"),
-                f"{app.name} needs {scale.needed} pods for its {scale.share_rps} RPS share of the design capacity "
-                f"at {app.service.spec.rps_per_pod} RPS per pod, but one pod per node on {scale.nodes} "
-                f"{WORKLOAD_POOL} node(s){inherited} caps it at {scale.max_replicas}; add {WORKLOAD_POOL} nodes",
             )
         )
     return warnings

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from nusantara_fleet.model.capacity.demand import Scenario
 from nusantara_fleet.model.cities import City, Pool, Service
-from nusantara_fleet.model.pods import PullPolicy
+from nusantara_fleet.model.pods import PullPolicy, Spread
 from nusantara_fleet.model.spec.network import ExternalPeerSpec
 from nusantara_fleet.model.spec.platform import ContainerResources
 from nusantara_fleet.model.spec.workloads import EdgeMode, ProbesSpec
@@ -20,23 +21,21 @@ Track = Literal["stable", "canary"]
 
 @dataclass(frozen=True)
 class Scaling:
-    """HPA bounds of a service in one city, from its share of the design capacity.
+    """HPA bounds of a service in one city, from the capacity model (`model/capacity/demand.py`).
 
-    `needed` pods carry the city's share (`share_rps`) at the service's per-pod RPS. Required
-    anti-affinity allows one pod per general node, so `max_replicas` never exceeds the pool; when
-    that cap bites, the shortfall is reported as a warning instead of rendering pods that would
-    stay Pending.
+    `pods` holds what the service needs in each scenario (every city up, or one city lost) to carry
+    its share of the city's load at the upper end of the design capacity, never below the resting
+    replicas. The HPA may grow to the most of them: the N-1 case where this city takes over a lost
+    city's users.
     """
 
     min_replicas: int
-    max_replicas: int
-    needed: int
-    share_rps: int
-    nodes: int
+    pods: Mapping[Scenario, int]
+    busiest_shares: int  # the users' shares the city serves in its busiest scenario
 
     @property
-    def short_of_capacity(self) -> bool:
-        return self.needed > self.max_replicas
+    def max_replicas(self) -> int:
+        return max(self.pods.values())
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,8 @@ class App:
     tmp_size_mib: int
     probes: ProbesSpec
     termination_grace_seconds: int
-    spread_topology_key: str
+    one_per_node: bool  # required anti-affinity: never two replicas on one node
+    spread: tuple[Spread, ...]
     cpu_utilization_pct: int
     pull_policy: PullPolicy
     pdb_min_available: int
@@ -188,7 +188,8 @@ class Cache:
     clients: tuple[str, ...]
     pool: Pool
     probes: ProbesSpec
-    spread_topology_key: str
+    one_per_node: bool  # required anti-affinity: never two replicas on one node
+    spread: tuple[Spread, ...]
     pull_policy: PullPolicy
     pdb_min_available: int
     pdb_unhealthy_eviction: Literal["AlwaysAllow"]
@@ -211,8 +212,3 @@ class Workloads:
 
     def city(self, city: City | str) -> CityWorkloads:
         return self.cities[city if isinstance(city, str) else city.name]
-
-    @property
-    def shortfalls(self) -> list[tuple[str, App]]:
-        """(city, app) whose share of the design capacity the pools cannot place."""
-        return [(name, app) for name, plan in self.cities.items() for app in plan.apps if app.scaling.short_of_capacity]

@@ -22,14 +22,16 @@ gateway's route table for every service behind it.
 from __future__ import annotations
 
 import json
-import math
 
 from nusantara_fleet import naming
+from nusantara_fleet.model.capacity.demand import ALL_TRAFFIC_PCT, Demand
 from nusantara_fleet.model.cities import WORKLOAD_POOL, City, CityService, Endpoint, Service
 from nusantara_fleet.model.data.layer import DataLayer
 from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE
+from nusantara_fleet.model.pods import Spread
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
+from nusantara_fleet.model.spec.common import memory_mib
 from nusantara_fleet.model.spec.platform import ContainerResources
 from nusantara_fleet.model.workloads.plans import (
     App,
@@ -45,50 +47,50 @@ from nusantara_fleet.model.workloads.plans import (
     Workloads,
 )
 
-ALL_TRAFFIC_PCT = 100
 PDB_MIN_AVAILABLE = 1  # one replica keeps serving while the other is drained or rescheduled
 HTTPS_PORT = 443
 HTTP_PORT = 80  # only answers with a redirect to HTTPS
 # Every cached key is recomputable report data, so the least recently used one goes first when full.
 CACHE_EVICTION = "allkeys-lru"
+# A service's replicas differ by at most one per node: its main and backup never share a node, and a
+# scaled-out service spreads over the whole pool instead of stopping at one pod per node.
+NODE_SKEW = 1
+# Zones, where nodes carry the label, are a preference: a zone short of room never strands a pod.
+ZONE_SKEW = 1
+# The spread puts a surge pod on any node with room, so a rollout starts a new pod before stopping an old one.
+MAX_SURGE, MAX_UNAVAILABLE = 1, 0
 
 
-def design_capacity_rps(spec: FleetSpec) -> tuple[int, int]:
-    """Peak plus the design's headroom band: 3000 RPS at 30-50 % gives 3900-4500 RPS."""
-    cap = spec.capacity
-    return (
-        cap.peak_rps * (100 + cap.headroom_min_pct) // 100,
-        cap.peak_rps * (100 + cap.headroom_max_pct) // 100,
-    )
-
-
-def scaling(spec: FleetSpec, city: City, service: Service, cities: int) -> Scaling:
-    """The city's share of the design capacity (its upper bound) in pods, never below the resting replicas."""
-    share_rps = math.ceil(design_capacity_rps(spec)[1] * service.spec.traffic_pct / ALL_TRAFFIC_PCT / cities)
-    needed = math.ceil(share_rps / service.spec.rps_per_pod)
-    nodes = city.pools[WORKLOAD_POOL].nodes
+def scaling(spec: FleetSpec, demand: Demand, city: City, service: Service) -> Scaling:
+    """The pods the service needs in the city in each scenario; the HPA grows to the most of them."""
     floor = spec.workloads.replicas
+    shares = demand.shares[city.name]
+    pods = {
+        count: demand.pods(
+            shares=count, traffic_pct=service.spec.traffic_pct, rps_per_pod=service.spec.rps_per_pod, floor=floor
+        )
+        for count in set(shares.values())
+    }
     return Scaling(
         min_replicas=floor,
-        max_replicas=max(floor, min(needed, nodes)),
-        needed=needed,
-        share_rps=share_rps,
-        nodes=nodes,
+        pods={scenario: pods[count] for scenario, count in shares.items()},
+        busiest_shares=max(shares.values()),
     )
-
-
-def _memory_mib(quantity: str) -> int:
-    number, unit = int(quantity[:-2]), quantity[-2:]
-    return number * 1024 if unit == "Gi" else number
 
 
 class _Fleet:
     """What every workload plan reads: the spec, the cities, the services and the data layer's endpoints."""
 
     def __init__(
-        self, spec: FleetSpec, cities: tuple[City, ...], services: tuple[Service, ...], data: DataLayer
+        self,
+        spec: FleetSpec,
+        cities: tuple[City, ...],
+        services: tuple[Service, ...],
+        data: DataLayer,
+        demand: Demand,
     ) -> None:
         self.spec = spec
+        self.demand = demand
         self.cities = cities
         self.services = services
         self.data = data
@@ -110,11 +112,7 @@ class _Fleet:
         return f"http://{naming.cluster_local_host(name, self.spec.namespaces.apps)}:{port}"
 
 
-def _variant(
-    *, name: str, track: Track, image: str, version: str, replicas: int, weight: int, most: int, nodes: int
-) -> Variant:
-    # A surge pod needs a free node (one pod per node): without one, replace in place, one pod at a time.
-    surge = 1 if most < nodes else 0
+def _variant(*, name: str, track: Track, image: str, version: str, replicas: int, weight: int) -> Variant:
     return Variant(
         name=name,
         track=track,
@@ -122,9 +120,21 @@ def _variant(
         version=version,
         replicas=replicas,
         weight=weight,
-        max_surge=surge,
-        max_unavailable=1 - surge,
+        max_surge=MAX_SURGE,
+        max_unavailable=MAX_UNAVAILABLE,
     )
+
+
+def _spread(spec: FleetSpec) -> tuple[Spread, ...]:
+    """Evenly over the pool's nodes, a hard rule; and over zones as a preference."""
+    return (
+        Spread(key=naming.HOSTNAME_LABEL, max_skew=NODE_SKEW, hard=True, honor_taints=True),
+        *_zones(spec),
+    )
+
+
+def _zones(spec: FleetSpec) -> tuple[Spread, ...]:
+    return (Spread(key=spec.workloads.spread_topology_key, max_skew=ZONE_SKEW, hard=False, honor_taints=False),)
 
 
 def _upstreams(f: _Fleet, city_service: CityService) -> tuple[Upstream, ...]:
@@ -238,7 +248,7 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
 def _app(f: _Fleet, city: City, city_service: CityService) -> App:
     spec = f.spec
     service = city_service.service
-    scale = scaling(spec, city, service, len(f.cities))
+    scale = scaling(spec, f.demand, city, service)
     canary = city_service.canary
     stable = _variant(
         name=service.name,
@@ -247,16 +257,17 @@ def _app(f: _Fleet, city: City, city_service: CityService) -> App:
         version=city_service.version,
         replicas=scale.min_replicas,
         weight=ALL_TRAFFIC_PCT - (canary.weight if canary else 0),
-        most=scale.max_replicas,
-        nodes=scale.nodes,
     )
     canary_variant = None
     if canary is not None:
-        # Enough candidate pods for its slice of the city's share, one per node at most, and never fewer
+        # Enough candidate pods for its slice of the city's busiest load (it has no HPA), and never fewer
         # than the stable floor: the slice the canary takes must survive a node loss like the rest.
-        replicas = max(
-            scale.min_replicas,
-            min(scale.nodes, math.ceil(scale.share_rps * canary.weight / ALL_TRAFFIC_PCT / service.spec.rps_per_pod)),
+        replicas = f.demand.pods(
+            shares=scale.busiest_shares,
+            traffic_pct=service.spec.traffic_pct,
+            rps_per_pod=service.spec.rps_per_pod,
+            floor=scale.min_replicas,
+            weight_pct=canary.weight,
         )
         canary_variant = _variant(
             name=naming.canary_name(service.name),
@@ -265,8 +276,6 @@ def _app(f: _Fleet, city: City, city_service: CityService) -> App:
             version=canary.tag,
             replicas=replicas,
             weight=canary.weight,
-            most=replicas,
-            nodes=scale.nodes,
         )
     workloads = spec.workloads
     return App(
@@ -285,7 +294,8 @@ def _app(f: _Fleet, city: City, city_service: CityService) -> App:
         tmp_size_mib=service.spec.tmp_size_mib,
         probes=workloads.probes,
         termination_grace_seconds=workloads.termination_grace_seconds,
-        spread_topology_key=workloads.spread_topology_key,
+        one_per_node=False,
+        spread=_spread(spec),
         cpu_utilization_pct=workloads.cpu_utilization_pct,
         pull_policy=workloads.image_pull_policy,
         pdb_min_available=PDB_MIN_AVAILABLE,
@@ -302,7 +312,7 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
         return None
     cache = spec.report_cache
     resources: ContainerResources = getattr(spec.resource_classes, cache.resource_class)
-    max_memory_mib = _memory_mib(resources.limits.memory) * cache.max_memory_pct // ALL_TRAFFIC_PCT
+    max_memory_mib = memory_mib(resources.limits.memory) * cache.max_memory_pct // ALL_TRAFFIC_PCT
     return Cache(
         name=cache.name,
         image=f"{cache.image}:{cache.tag}",
@@ -318,7 +328,9 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
         clients=clients,
         pool=city.pools[WORKLOAD_POOL],
         probes=spec.workloads.probes,
-        spread_topology_key=spec.workloads.spread_topology_key,
+        # Independent replicas, each on its own node, so a node drain always leaves a warm one.
+        one_per_node=True,
+        spread=_zones(spec),
         pull_policy=spec.workloads.image_pull_policy,
         pdb_min_available=PDB_MIN_AVAILABLE,
         pdb_unhealthy_eviction="AlwaysAllow",
@@ -350,9 +362,9 @@ def _edge(f: _Fleet, exposed: App) -> Edge:
 
 
 def resolve_workloads(
-    spec: FleetSpec, cities: tuple[City, ...], services: tuple[Service, ...], data: DataLayer
+    spec: FleetSpec, cities: tuple[City, ...], services: tuple[Service, ...], data: DataLayer, demand: Demand
 ) -> Workloads:
-    f = _Fleet(spec, cities, services, data)
+    f = _Fleet(spec, cities, services, data, demand)
     return Workloads(
         cities={city.name: _plan(f, city) for city in cities},
         leader_cities=data.leader_cities,
