@@ -206,3 +206,18 @@ def patroni_yml(out: Path, city: str, key: str = "postgres.yml") -> dict[str, An
     config_map = yaml.safe_load((out / city / "ConfigMap.patroni.k8s.yaml").read_text())
     loaded: dict[str, Any] = yaml.safe_load(config_map["data"][key])
     return loaded
+
+
+# Hostile input, shared by the tests of every reader (envs/, rendered trees, git refs).
+OUTPUT_CHARS = 2_000  # a few lines of messages, whatever the size of the input
+SECRET = "s3cr3t-never-to-be-printed"
+TAG_HELP = "is not allowed: only strings, numbers, true/false, null, lists and mappings are read; remove the tag"
+LINK = "is a symbolic link; links are never followed, so commit the file itself"
+
+
+def laughs(levels: int) -> str:
+    """The billion laughs: each level a list of ten aliases of the one before, 10**levels values in all."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
+    return "\n".join(lines) + "\n"

@@ -20,13 +20,10 @@ from nusantara_fleet.cli import main
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import load_fleet
 from nusantara_fleet.model.spec.common import DNS_LABEL, PATTERN_HELP
+from tests.support import LINK, OUTPUT_CHARS, SECRET, TAG_HELP, laughs
 
 SECONDS = 5.0  # every refusal is immediate; a hang or an expanded bomb takes far longer
-OUTPUT_CHARS = 2_000  # a few lines of messages, whatever the size of the input
-SECRET = "s3cr3t-never-to-be-printed"
 CITY = "envs/bandung.yaml"
-TAG_HELP = "is not allowed: only strings, numbers, true/false, null, lists and mappings are read; remove the tag"
-LINK = "is a symbolic link; links are never followed, so commit the file itself"
 NOT_REGULAR = "not a regular file; only regular files are read"
 DEEP = "nests deeper than 64 levels; no configuration or manifest is that deep"
 BOMB = (
@@ -35,14 +32,6 @@ BOMB = (
 )
 
 Mutation = Callable[[Path], None]
-
-
-def laughs(levels: int) -> str:
-    """The billion laughs: each level a list of ten aliases of the one before, 10**levels values in all."""
-    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    for level in range(1, levels):
-        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
-    return "\n".join(lines) + "\n"
 
 
 def secret_outside(envs: Path) -> Path:

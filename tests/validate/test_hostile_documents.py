@@ -18,16 +18,12 @@ from nusantara_fleet import safe_yaml
 from nusantara_fleet.cli import main
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.validate.documents import load_documents
-from tests.support import ROOT
+from tests.support import LINK, OUTPUT_CHARS, ROOT, SECRET, TAG_HELP, laughs
 from tests.validate.support import POLICY
 
 SECONDS = 5.0  # every refusal is immediate; a hang or an expanded bomb takes far longer
-OUTPUT_CHARS = 2_000  # a few lines of messages, whatever the size of the input
-SECRET = "s3cr3t-never-to-be-printed"
 GOOD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
 FILE = "{root}/bandung/Pod.bad.k8s.yaml"
-TAG_HELP = "is not allowed: only strings, numbers, true/false, null, lists and mappings are read; remove the tag"
-LINK = "is a symbolic link; links are never followed, so commit the file itself"
 LOOP = "a loop has no plain value"
 NOT_REGULAR = "named like a YAML file; only regular files are read"
 BOMB = (
@@ -36,13 +32,6 @@ BOMB = (
 )
 
 Mutation = Callable[[Path], None]
-
-
-def laughs(levels: int) -> str:
-    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    for level in range(1, levels):
-        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
-    return "\n".join(lines) + "\n"
 
 
 def secret_outside(root: Path) -> Path:
