@@ -208,6 +208,16 @@ def fleet_labels(*, project: str, name: str, component: Component, version: str)
     }
 
 
+# What a failover changes about a city, which pod templates must not carry: a change of `primary` would
+# otherwise restart every pod of the old and the new primary city (etcd members included) in one commit.
+FAILOVER_LABELS = (ROLE_LABEL, DATABASE_ROLE_LABEL)
+
+
+def template_labels(labels: dict[str, str]) -> dict[str, str]:
+    """An object's labels as its pod template carries them: without the ones a failover flips."""
+    return {key: value for key, value in labels.items() if key not in FAILOVER_LABELS}
+
+
 def service_selector(service: str) -> dict[str, str]:
     """Selects every pod of a service, whichever version or track (NetworkPolicy peers and targets)."""
     return {SERVICE_LABEL: service}

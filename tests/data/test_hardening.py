@@ -199,7 +199,7 @@ def test_clients_that_connect_by_name_verify_it_and_members_only_the_ca(quorum: 
     others = [api.rsplit(":", 1)[0] for api in promote["OTHER_PRIMARIES"].split(",")]
     assert set(others) <= set(_names(quorum, "patroni-api-tls"))
     assert promote["PATRONI_CTL_CACERT"] == "/etc/tls/patroni-api-tls/ca.crt"
-    etcd_names = [f"etcd.{city}.{ZONE}" for city in ("jakarta", "bandung", "surabaya")]
+    etcd_names = [f"etcd.{city}.{ZONE}" for city in ("bandung", "jakarta", "surabaya")]  # by name, as etcd has no order
     assert [host.rsplit(":", 1)[0] for host in patroni_yml(quorum)["etcd3"]["hosts"]] == etcd_names
     assert _names(quorum, "etcd-server-tls") == _names(quorum, "etcd-peer-tls") == etcd_names
     usages = {

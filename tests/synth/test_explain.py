@@ -35,13 +35,11 @@ def test_the_etcd_member_is_traced_to_the_fields_that_decide_it(capsys: pytest.C
     out = capsys.readouterr().out
     assert "  construct: nusantara_fleet.constructs.data.statefulset.StatefulSet\n" in out
     assert "  plan:      nusantara_fleet.model.data.plans.StatefulSetPlan\n" in out
-    # written in envs/ with its line, and defaults with their reason
-    line = 1 + (ENVS / "fleet.yaml").read_text().splitlines().index("primary: jakarta")
-    assert f"    envs/fleet.yaml:{line}   primary = 'jakarta'\n" in out
+    # defaults with their reason; what a failover changes does not decide etcd
     assert "    database.etcd_tag = 'v3.5.21'  (Tag of `etcd_image`." in out
     assert "database.failover.inter_city_rtt_ms = 20" in out
     # what etcd does not run on is not listed
-    assert "database.tag" not in out and "services[" not in out
+    assert "database.tag" not in out and "services[" not in out and "primary =" not in out
 
 
 def test_a_service_deployment_is_traced_to_its_own_service_entry(recorded: object) -> None:
@@ -51,6 +49,9 @@ def test_a_service_deployment_is_traced_to_its_own_service_entry(recorded: objec
     explanation = explain(recorded, parse_target("bandung/Deployment/order"))
     paths = {field.path for field in explanation.fields}
     assert {"services[1].tag", "services[1].port", "services[1].rps_per_pod"} <= paths
+    (tag,) = [field for field in explanation.fields if field.path == "services[1].tag"]
+    line = 1 + (ENVS / "fleet.yaml").read_text().splitlines().index('    tag: "2.4.0"')
+    assert (tag.written_at, tag.value) == (f"envs/fleet.yaml:{line}", "'2.4.0'")
     assert not any(path.startswith("services[2].") for path in paths)
 
 

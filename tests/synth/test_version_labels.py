@@ -94,3 +94,25 @@ def test_an_app_tag_bump_changes_only_that_apps_objects(tmp_path: Path) -> None:
             ("PodDisruptionBudget", "order"),
         )
     }
+
+
+def test_a_failover_restarts_no_etcd_member(tmp_path: Path) -> None:
+    """`primary: bandung` moves writes, the gate and the leader preference; etcd has no part in that."""
+
+    def fail_over(fleet: dict[str, Any]) -> None:
+        fleet["primary"] = "bandung"
+        fleet["rollout"]["order"] = ["surabaya", "jakarta", "bandung"]  # the gated city rolls out last
+        fleet["database"]["failover"]["preference"] = ["bandung", "jakarta", "surabaya"]
+
+    envs = tmp_path / "envs"
+    shutil.copytree(ENVS, envs)
+    before = _collect(envs)
+    edit_yaml(envs / "fleet.yaml", fail_over)
+    after = _collect(envs)
+    etcd = [key for key in before if key[1] == "StatefulSet" and key[2] == "etcd"]
+    assert len(etcd) == 3
+    assert [key for key in etcd if _template(before[key]) != _template(after[key])] == []
+    # the city roles and database roles move on the objects, never in their pod templates
+    member = ("bandung", "StatefulSet", "postgres-bandung")
+    assert after[member]["metadata"]["labels"]["fleet.nusantaramart.co.id/database-role"] == "primary"
+    assert "fleet.nusantaramart.co.id/database-role" not in _template(after[member])["metadata"]["labels"]

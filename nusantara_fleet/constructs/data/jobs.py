@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nusantara_fleet import naming
 from nusantara_fleet.constructs import pod
 from nusantara_fleet.constructs.data.meta import data_labels, data_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
@@ -13,7 +14,7 @@ from nusantara_fleet.model.pods import PodPlan
 
 
 def _template(city: City, identity: Identity, plan: PodPlan) -> dict[str, Any]:
-    return {"metadata": {"labels": data_labels(city, identity)}, "spec": pod.pod_spec(plan)}
+    return {"metadata": {"labels": naming.template_labels(data_labels(city, identity))}, "spec": pod.pod_spec(plan)}
 
 
 class CronJob(Manifest):

@@ -17,7 +17,7 @@ from nusantara_fleet.model.data.plans import StatefulSetPlan
 
 class StatefulSet(Manifest):
     def __init__(self, scope: RenderChart, *, city: City, namespace: str, plan: StatefulSetPlan) -> None:
-        template: dict[str, Any] = {"labels": data_labels(city, plan.identity)}
+        template: dict[str, Any] = {"labels": naming.template_labels(data_labels(city, plan.identity))}
         if plan.config_checksum is not None:
             template["annotations"] = {naming.PATRONI_CONFIG_CHECKSUM: plan.config_checksum}
         super().__init__(

@@ -15,7 +15,7 @@ def workload_labels(city: City, *, name: str, version: str) -> dict[str, str]:
 def pod_labels(city: City, *, name: str, version: str, service: str, track: str) -> dict[str, str]:
     """A workload pod's labels: the standard ones plus the service it belongs to and its track."""
     return {
-        **workload_labels(city, name=name, version=version),
+        **naming.template_labels(workload_labels(city, name=name, version=version)),
         naming.SERVICE_LABEL: service,
         naming.TRACK_LABEL: track,
     }

@@ -137,15 +137,21 @@ class DataLayer:
         return naming.cross_city_host(service, city, self.spec.cross_city_domain)
 
     @property
+    def etcd_cities(self) -> tuple[str, ...]:
+        """The etcd members by city name: etcd has no order of succession, and an order that followed
+        `primary` would change every member's flags, and so restart every member, on a failover."""
+        return tuple(sorted(city.name for city in self.cities))
+
+    @property
     def etcd_members(self) -> tuple[tuple[str, str], ...]:
-        """(member name, peer URL) of the three-city etcd, in the order of succession."""
+        """(member name, peer URL) of the three-city etcd."""
         return tuple(
-            (name, f"https://{self.host(name, naming.ETCD)}:{self.spec.etcd_peer_port}") for name in self.preference
+            (name, f"https://{self.host(name, naming.ETCD)}:{self.spec.etcd_peer_port}") for name in self.etcd_cities
         )
 
     @property
     def etcd_client_hosts(self) -> tuple[str, ...]:
-        return tuple(f"{self.host(name, naming.ETCD)}:{self.spec.etcd_client_port}" for name in self.preference)
+        return tuple(f"{self.host(name, naming.ETCD)}:{self.spec.etcd_client_port}" for name in self.etcd_cities)
 
     @property
     def write_hosts(self) -> tuple[str, ...]:

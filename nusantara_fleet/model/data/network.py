@@ -36,9 +36,9 @@ from nusantara_fleet.model.spec import FleetSpec
 ANYWHERE = "0.0.0.0/0"
 HTTPS_PORT = 443  # an https:// endpoint without a port
 DNS_PROTOCOLS: tuple[Protocol, ...] = ("TCP", "UDP")  # DNS answers over UDP, and over TCP when large
-# Every Patroni pod carries its database role (members, reporting members and a restored cluster's
-# member alike), and no other pod does: what Patroni itself needs, each of them needs.
-PATRONI_PODS = PodSelector(present=(naming.DATABASE_ROLE_LABEL,))
+# Every Patroni pod carries its Patroni scope label (members, reporting members and a restored
+# cluster's member alike), and no other pod does; unlike the database role, a failover never moves it.
+PATRONI_PODS = PodSelector(present=(naming.DATABASE_CLUSTER_LABEL,))
 ALL_PODS = PodSelector()
 
 

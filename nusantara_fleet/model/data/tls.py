@@ -85,7 +85,7 @@ def certificates(layer: DataLayer, namespace: str) -> tuple[tuple[Tls, Certifica
         (PATRONI_API, CertificateUse(dns_names=write, usages=("server", "client"))),
     ]
     if layer.quorum:
-        etcd = tuple(layer.host(name, naming.ETCD) for name in layer.preference)
+        etcd = tuple(layer.host(name, naming.ETCD) for name in layer.etcd_cities)
         uses += [
             (ETCD_PEER, CertificateUse(dns_names=etcd, usages=("server", "client"))),
             (ETCD_SERVER, CertificateUse(dns_names=etcd, usages=("server",))),
