@@ -18,9 +18,9 @@ Level = Literal["privileged", "baseline", "restricted"]
 Mode = Literal["enforce", "warn", "audit"]
 
 LEVEL: Level = "restricted"
-# The profile's checks as of the Kubernetes minor the gate validates against (kubernetes-validate 1.28),
-# so an API server upgrade cannot tighten them under running workloads unannounced.
-VERSION = "v1.28"
+# The profile's checks as of the oldest Kubernetes minor the gate validates against (1.29), so an API
+# server upgrade cannot tighten them under running workloads unannounced.
+VERSION = "v1.29"
 # Enforce refuses a violating pod; warn tells whoever applies it; audit records it in the audit log.
 MODES: tuple[Mode, ...] = ("enforce", "warn", "audit")
 

@@ -19,7 +19,7 @@ RULE = "fleet.deny_pod_security"
 PSA = {
     f"pod-security.kubernetes.io/{mode}{suffix}": value
     for mode in ("enforce", "warn", "audit")
-    for suffix, value in (("", "restricted"), ("-version", "v1.28"))
+    for suffix, value in (("", "restricted"), ("-version", "v1.29"))
 }
 
 
