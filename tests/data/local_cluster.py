@@ -42,7 +42,7 @@ RESTAPI_USER = "test-restapi-user"
 CIDR = re.compile(r"\b\d+\.\d+\.\d+\.\d+/\d+\b")
 
 # Debian's Patroni 3.0.2 is slower to run against than production would be; a small lease keeps the
-# drill short. Same formula as production (see model/data.py); the test checks both.
+# drill short. Same formula as production (see model/data/timing.py); the test checks both.
 TEST_TIMING = PatroniTiming.derive(loop_wait=2, retry_timeout=3, promotion=30, min_ttl=0)
 
 # What `substitute` may change, by reason. Anything else differing from dist/ fails the test.

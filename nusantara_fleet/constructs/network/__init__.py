@@ -1,6 +1,6 @@
 """The network policies of a city's apps namespace: deny everything, then open exactly what the model lists.
 
-What is open (see `model/workloads.py` for where each need comes from):
+What is open (see `model/workloads/resolve.py` for where each need comes from):
 - everyone: DNS to the cluster DNS pods;
 - the exposed service: from the edge proxies' namespace; to the services it routes to;
 - each routed service: from the exposed service; to its city's database namespace (PostgreSQL only:

@@ -1,7 +1,7 @@
 """Deployment of one variant (stable or canary) of a service in one city.
 
 Each variant is its own Deployment with its own selector, so the stable Service never sends traffic
-to canary pods: the split is by weight, where the callers choose (see model/workloads.py).
+to canary pods: the split is by weight, where the callers choose (see model/workloads/resolve.py).
 """
 
 from __future__ import annotations
