@@ -221,3 +221,10 @@ def laughs(levels: int) -> str:
     for level in range(1, levels):
         lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
     return "\n".join(lines) + "\n"
+
+
+def pod_template(doc: dict[str, Any]) -> dict[str, Any]:
+    """The pod template of a workload, a CronJob's included."""
+    spec = doc["spec"]
+    template: dict[str, Any] = spec["jobTemplate"]["spec"]["template"] if doc["kind"] == "CronJob" else spec["template"]
+    return template

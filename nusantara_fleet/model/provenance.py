@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 Read = tuple[int, str]  # (id of the input model instance, field name)
 P = ParamSpec("P")
@@ -19,10 +19,6 @@ R = TypeVar("R")
 
 _scopes: list[set[Read]] = []
 _recorded: dict[int, frozenset[Read]] | None = None
-
-
-def active() -> bool:
-    return bool(_scopes)
 
 
 def note_read(instance: object, name: str) -> None:
@@ -68,7 +64,3 @@ def traced(builder: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return run
-
-
-def provenance_of(recorded: dict[int, frozenset[Read]], plan: Any) -> frozenset[Read]:
-    return recorded.get(id(plan), frozenset())

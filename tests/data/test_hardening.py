@@ -14,7 +14,7 @@ import yaml
 
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import load_fleet
-from tests.support import Rendered, collect_variant, edit_yaml, in_mode, set_mode
+from tests.support import Rendered, collect_variant, edit_yaml, in_mode, pod_template, set_mode
 
 Docs = dict[tuple[str, str], dict[str, Any]]
 CITY = "jakarta"  # the primary city: it renders every data-layer object, the recap and promotion included
@@ -38,9 +38,7 @@ def standby(tmp_path_factory: pytest.TempPathFactory) -> Docs:
 
 
 def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
-    spec = doc["spec"]
-    template = spec["jobTemplate"]["spec"]["template"] if doc["kind"] == "CronJob" else spec["template"]
-    pod: dict[str, Any] = template["spec"]
+    pod: dict[str, Any] = pod_template(doc)["spec"]
     return pod
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from nusantara_fleet.validate.reachability import Pod, allowed
-from tests.support import city_docs, in_mode, render_tree, set_mode
+from tests.support import city_docs, in_mode, pod_template, render_tree, set_mode
 
 APPS, DATA = "shop", "data"
 CIDRS = {"jakarta": "10.10.0.0/16", "bandung": "10.20.0.0/16", "surabaya": "10.30.0.0/16"}
@@ -42,12 +42,6 @@ def standby(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     return _tree(render_tree(tmp_path_factory.mktemp("standby"), partial(set_mode, mode="standby-clusters")))
 
 
-def _template(doc: dict[str, Any]) -> dict[str, Any]:
-    spec = doc["spec"]
-    template: dict[str, Any] = spec["jobTemplate"]["spec"]["template"] if doc["kind"] == "CronJob" else spec["template"]
-    return template
-
-
 # The workload of each name in a city, its namespace, and which host of the city's pod network it gets.
 WORKLOADS: dict[str, tuple[str, str, int]] = {
     "member": ("StatefulSet", "postgres-{city}", 10),
@@ -69,7 +63,7 @@ def pod(tree: Tree, city: str, name: str) -> Pod:
     kind, template, host = WORKLOADS[name]
     doc = city_docs(tree[0], city)[(kind, template.format(city=city))]
     namespace = doc["metadata"]["namespace"]
-    return Pod(namespace, _template(doc)["metadata"]["labels"], str(ipaddress.IPv4Network(CIDRS[city])[host]))
+    return Pod(namespace, pod_template(doc)["metadata"]["labels"], str(ipaddress.IPv4Network(CIDRS[city])[host]))
 
 
 def outside(ip: str) -> Pod:
