@@ -12,6 +12,7 @@ from nusantara_fleet.constructs.data import render_city_data
 from nusantara_fleet.constructs.delivery import render_fleet_delivery
 from nusantara_fleet.constructs.manifest import RenderChart
 from nusantara_fleet.constructs.network import render_city_network
+from nusantara_fleet.constructs.observability import render_city_observability
 from nusantara_fleet.constructs.platform import render_city_platform, render_fleet_platform
 from nusantara_fleet.constructs.workloads import render_city_workloads
 from nusantara_fleet.model import City, Fleet
@@ -25,6 +26,7 @@ class CityChart(RenderChart):
         render_city_data(self, fleet=fleet, city=city)
         render_city_workloads(self, fleet=fleet, city=city)
         render_city_network(self, fleet=fleet, city=city)
+        render_city_observability(self, fleet=fleet, city=city)
 
 
 class FleetChart(RenderChart):

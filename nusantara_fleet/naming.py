@@ -15,7 +15,7 @@ MANAGED_BY = "nusantara-fleet"
 GENERATOR_VERSION = version("nusantara-fleet")
 
 # The concern package that rendered an object (`app.kubernetes.io/component`).
-Component = Literal["platform", "data", "workloads", "network", "delivery"]
+Component = Literal["platform", "data", "workloads", "network", "delivery", "observability"]
 
 # Standard labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
 NAME_LABEL = "app.kubernetes.io/name"
@@ -221,3 +221,12 @@ def template_labels(labels: dict[str, str]) -> dict[str, str]:
 def service_selector(service: str) -> dict[str, str]:
     """Selects every pod of a service, whichever version or track (NetworkPolicy peers and targets)."""
     return {SERVICE_LABEL: service}
+
+
+# Observability (model/observability/): one block per area.
+ADDONS_PROJECT_SUFFIX = "-addons"  # the AppProject of the charts the fleet installs into every city
+
+
+def addon_app(addon: str, city: str) -> str:
+    """The Argo CD Application installing one chart into one city."""
+    return f"{addon}-{city}"

@@ -28,7 +28,13 @@ CITY_SYNC_WAVES: dict[Layer, int] = {
 }
 # Waves inside dist/fleet (the root Application): the project, clusters and health check the child
 # Applications depend on come first; the children then take their rollout wave (0, 1, 2…).
-FLEET_SETUP_WAVE = -1
+FLEET_SETUP_WAVE = -2
+# The charts every city needs (the monitoring stack and its CRDs) come after the setup and before any
+# city, so a city's PrometheusRules and monitors find their CRDs installed.
+ADDON_WAVE = -1
+# Add-on charts ship CRDs too large for client-side apply's last-applied annotation, and create their
+# namespace, which no city Application renders objects into before them.
+ADDON_SYNC_OPTIONS = ("CreateNamespace=true", "ServerSideApply=true")
 
 # Per-kind options: a generator bug must never cascade into deleting data or whole namespaces.
 KIND_SYNC_OPTIONS: dict[str, str] = {
@@ -66,6 +72,9 @@ FLEET_KINDS = (
     {"group": "argoproj.io", "kind": "Application"},
     {"group": "argoproj.io", "kind": "ApplicationSet"},
 )
+# Add-on charts install CRDs, cluster roles and webhooks: their project may create any cluster-scoped kind,
+# and only from the pinned chart repositories it lists.
+ADDON_CLUSTER_KINDS = ({"group": "*", "kind": "*"},)
 RETRY = {"backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}, "limit": 5}  # rides out API blips
 REVISION_HISTORY = 10  # Argo CD's default, written out so rollbacks in the UI have a known depth
 CLUSTER_CONFIG_KEY = "config"  # the key of Argo CD's cluster Secret holding credentials and TLS data
@@ -132,6 +141,10 @@ class Delivery:
     def rollback_order(self) -> tuple[str, ...]:
         """The gated city first, the canary city last: undo in reverse of the rollout."""
         return tuple(reversed(self.order))
+
+    @property
+    def addons_project(self) -> str:
+        return f"{self.project}{naming.ADDONS_PROJECT_SUFFIX}"
 
     @property
     def root_app(self) -> str:

@@ -3,7 +3,8 @@
     specs ─▶ cities, services (model/cities.py) ─▶ data layer (model/data/) ─▶ workloads (model/workloads/)
           │                                      └▶ delivery (model/delivery.py)        │
           └▶ demand (model/capacity/demand.py) ─────── HPA bounds ──────────────────────┤
-                                           capacity plan (model/capacity/plan.py) ◀─────┘
+                                           capacity plan (model/capacity/plan.py) ◀─────┤
+                                           observability (model/observability/) ◀───────┘
 
 Constructs read only these objects. Anything a construct needs that is not written in `envs/` is
 derived here, once.
@@ -22,6 +23,7 @@ from nusantara_fleet.model.data import CityDataPlan, DataLayer, plan_data
 from nusantara_fleet.model.data.checks import check_data
 from nusantara_fleet.model.data.layer import resolve_layer
 from nusantara_fleet.model.delivery import Delivery, resolve_delivery
+from nusantara_fleet.model.observability import Inputs, Observability, resolve_observability
 from nusantara_fleet.model.problems import Sources
 from nusantara_fleet.model.provenance import Read
 from nusantara_fleet.model.spec import CitySpec, FleetSpec
@@ -41,6 +43,7 @@ class Fleet:
     workloads: Workloads
     delivery: Delivery
     capacity: CapacityPlan
+    observability: Observability
     sources: Sources
     warnings: tuple[Problem, ...] = ()  # what renders but deserves a look; `fleet synth` prints them
     # id of a plan -> the input fields it was built from, when loaded with `record` (`fleet explain`)
@@ -84,6 +87,7 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         workloads=workloads,
         delivery=resolve_delivery(spec, resolved),
         capacity=capacity,
+        observability=resolve_observability(Inputs(spec, resolved, services, layer, workloads, demand)),
         sources=sources,
         warnings=(*workload_warnings(spec, sources), *capacity.warnings(sources)),
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nusantara_fleet.constructs.delivery.app_project import CitiesProject, FleetProject
+from nusantara_fleet.constructs.delivery.addon_application import AddonApplication
+from nusantara_fleet.constructs.delivery.app_project import AddonsProject, CitiesProject, FleetProject
 from nusantara_fleet.constructs.delivery.application_set import CityApplicationSet
 from nusantara_fleet.constructs.delivery.argocd_cm import ArgoCdConfig
 from nusantara_fleet.constructs.delivery.city_application import CityApplication
@@ -20,6 +21,10 @@ def render_fleet_delivery(chart: RenderChart, *, fleet: Fleet) -> None:
     ArgoCdConfig(chart, fleet=fleet)
     for city in fleet.cities:
         ClusterSecret(chart, fleet=fleet, city=city)
+    if fleet.observability.addons:
+        AddonsProject(chart, fleet=fleet)
+        for addon in fleet.observability.addons:
+            AddonApplication(chart, fleet=fleet, addon=addon)
     if fleet.delivery.strategy == "application-set":
         ArgoCdCmdParams(chart, fleet=fleet)
         CityApplicationSet(chart, fleet=fleet)

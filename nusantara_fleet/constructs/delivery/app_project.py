@@ -7,7 +7,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.delivery.labels import delivery_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import CITY_CLUSTER_KINDS, FLEET_KINDS
+from nusantara_fleet.model.delivery import ADDON_CLUSTER_KINDS, CITY_CLUSTER_KINDS, FLEET_KINDS
 
 
 class CitiesProject(Manifest):
@@ -87,4 +87,32 @@ class FleetProject(Manifest):
                 },
             },
             plan=fleet.delivery,
+        )
+
+
+class AddonsProject(Manifest):
+    def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
+        delivery = fleet.delivery
+        addons = fleet.observability.addons
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "AppProject",
+                "metadata": setup_metadata(
+                    fleet=fleet,
+                    name=delivery.addons_project,
+                    labels=delivery_labels(fleet=fleet, name=delivery.addons_project),
+                ),
+                "spec": {
+                    "clusterResourceWhitelist": list(ADDON_CLUSTER_KINDS),
+                    "description": f"The pinned charts every city of {fleet.spec.project} runs beside the shop",
+                    "destinations": sorted(
+                        ({"name": addon.city, "namespace": addon.namespace} for addon in addons),
+                        key=lambda destination: (destination["name"], destination["namespace"]),
+                    ),
+                    "sourceRepos": sorted({addon.repo_url for addon in addons}),
+                },
+            },
+            plan=addons,
         )

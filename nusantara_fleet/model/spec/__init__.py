@@ -13,7 +13,7 @@ from nusantara_fleet.model.spec.common import DNS_LABEL, IMAGE_REPOSITORY, CityN
 from nusantara_fleet.model.spec.data import CityDatabaseSpec, DatabaseSpec
 from nusantara_fleet.model.spec.delivery import RolloutSpec
 from nusantara_fleet.model.spec.network import ExternalPeerSpec, NetworkPolicySpec
-from nusantara_fleet.model.spec.observability import SloSpec
+from nusantara_fleet.model.spec.observability import ObservabilitySpec, SloSpec
 from nusantara_fleet.model.spec.platform import (
     CityPools,
     HostsSpec,
@@ -54,6 +54,7 @@ class FleetSpec(Spec):
     capacity: CapacitySpec = Field(description="The design's traffic target.")
     targets: TargetsSpec = Field(description="The design's recovery objectives.")
     slo: SloSpec = Field(description="The design's service level objectives.")
+    observability: ObservabilitySpec = Field(description="How the fleet is watched: the SLA table and the stack.")
     resource_classes: ResourceClasses = Field(default=ResourceClasses(), description="Container sizes per class.")
     node_pools: NodePools = Field(default=NodePools(), description="The node pools every city has.")
     hardware: HardwareSpec = Field(description="The design's hardware table, which `fleet plan` checks pools against.")

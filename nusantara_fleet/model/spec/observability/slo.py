@@ -1,4 +1,4 @@
-"""What `envs/` may say about how the fleet is watched: the service level objectives."""
+"""The design's service level objectives."""
 
 from __future__ import annotations
 

@@ -1,0 +1,20 @@
+"""A chart the fleet installs into a city through Argo CD: the plan of one add-on Application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Addon:
+    """One pinned Helm chart in one city, its values derived from the model."""
+
+    name: str  # the chart's role in the fleet, e.g. `kube-prometheus-stack`; also the Helm release name
+    city: str
+    namespace: str
+    repo_url: str
+    chart: str
+    version: str  # an exact chart version: a range would let a chart release change dist/'s meaning
+    values: Mapping[str, Any]
