@@ -42,7 +42,7 @@ class Observability:
     @property
     def addons(self) -> tuple[Addon, ...]:
         """Every chart the observability areas install, in a stable order (city, then name)."""
-        every = (*self.stack.addons, *self.logs.addons, *self.traces.addons)
+        every = (*self.stack.addons, *self.scrape.addons, *self.logs.addons, *self.traces.addons)
         return tuple(sorted(every, key=lambda addon: (addon.city, addon.name)))
 
 

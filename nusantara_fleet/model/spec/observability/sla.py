@@ -10,6 +10,9 @@ from nusantara_fleet.model.spec.common import Spec
 
 # high pages someone now; medium opens a ticket handled within the response time.
 Urgency = Literal["high", "medium"]
+# The `severity` label of an alert of each urgency: what Alertmanager routes on, in the names the
+# Prometheus Operator's own rules use.
+SEVERITY: dict[Urgency, str] = {"high": "critical", "medium": "warning"}
 # What each row detects; the model turns each into PromQL (model/observability/sla.py).
 SlaCondition = Literal[
     "all_cities_down",  # every city's edge fails its probes
