@@ -63,8 +63,11 @@ typecheck: setup
 #   etcd-server                 etcd (the drill never runs etcdctl: no etcd-client)
 #   openssl                     the drill's CA and certificates
 #   git                         `fleet diff` between refs, and its tests
+#   prometheus                  promtool: checks and unit-tests every rendered rule file
+#   prometheus-alertmanager     amtool: checks the Alertmanager config and tests its routes
 TEST_PACKAGES := postgresql-15 postgresql-client-15 patroni python3-etcd python3-urllib3 python3-dnspython \
-	python3-psycopg2 python3-yaml python3-openssl python3-idna etcd-server openssl git
+	python3-psycopg2 python3-yaml python3-openssl python3-idna etcd-server openssl git \
+	prometheus prometheus-alertmanager
 test-packages:
 	$(call apt-install,$(TEST_PACKAGES))
 

@@ -230,3 +230,85 @@ ADDONS_PROJECT_SUFFIX = "-addons"  # the AppProject of the charts the fleet inst
 def addon_app(addon: str, city: str) -> str:
     """The Argo CD Application installing one chart into one city."""
     return f"{addon}-{city}"
+
+
+# Observability: dashboards
+GRAFANA_DASHBOARD_LABEL = "grafana_dashboard"  # what the Grafana sidecar of kube-prometheus-stack watches for
+GRAFANA_DASHBOARD_LABEL_VALUE = "1"
+DASHBOARD_FLEET = "fleet-overview"  # the fleet-wide dashboard, rendered in every city
+DASHBOARD_CONFIGMAP_PREFIX = "grafana-dashboard-"
+
+
+def city_dashboard(city: str) -> str:
+    """The dashboard of one city's services."""
+    return f"city-{city}"
+
+
+def dashboard_configmap(dashboard: str) -> str:
+    return f"{DASHBOARD_CONFIGMAP_PREFIX}{dashboard}"
+
+
+def dashboard_file(dashboard: str) -> str:
+    """The ConfigMap key the sidecar writes out as the dashboard's file."""
+    return f"{dashboard}.json"
+
+
+def city_datasource(city: str) -> str:
+    """Uid of the Grafana datasource of one city's Prometheus, which the fleet dashboard's panels read."""
+    return f"prometheus-{city}"
+
+
+# Observability: scrape
+BLACKBOX_EXPORTER = "blackbox-exporter"  # the chart's fullnameOverride, so the Probes' prober address is fixed
+BLACKBOX_CHART = "prometheus-blackbox-exporter"
+BLACKBOX_PORT = 9115  # the exporter's HTTP port (the chart's default)
+PROMETHEUS_COMMUNITY_CHARTS = "https://prometheus-community.github.io/helm-charts"
+PROBE_KIND_LABEL = "probe_kind"  # on probe_success: edge, service or reporting
+TARGET_CITY_LABEL = "target_city"  # on probe_success: the city probed
+PROBE_SERVICE_LABEL = "service"  # on a service's probe_success, as the app metrics spell it
+PATRONI_MONITOR = "patroni"
+ETCD_MONITOR = "etcd"
+
+
+def probe_name(kind: str, target: str) -> str:
+    """`<kind>-<target>`: one Probe per probed thing, so each carries its own labels."""
+    return f"{kind}-{target}"
+
+
+# Observability: sla
+SLA_RULE = "sla"  # the PrometheusRule of the SLA table's alerts, one per city
+
+
+# Observability: stack and routing
+KUBE_PROMETHEUS_STACK = "kube-prometheus-stack"  # the add-on's name and Helm release, and the chart's name
+PAGING_RECEIVER = "paging"  # high urgency: pages someone now
+TICKET_RECEIVER = "ticket"  # medium urgency: opens a ticket handled within the response time
+RECEIVERS_SECRET = "alertmanager-receivers"  # the receivers' credentials, from the secret store
+PAGERDUTY_ROUTING_KEY = "pagerduty-routing-key"
+TICKET_WEBHOOK_URL = "ticket-webhook-url"
+# Where the Prometheus Operator mounts each Secret listed in `alertmanagerSpec.secrets`.
+ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets"
+
+
+def alertmanager_secret_file(secret: str, key: str) -> str:
+    return f"{ALERTMANAGER_SECRETS_DIR}/{secret}/{key}"
+
+
+# Observability: logs and traces
+GRAFANA_CHARTS = "https://grafana.github.io/helm-charts"
+OPENTELEMETRY_CHARTS = "https://open-telemetry.github.io/opentelemetry-helm-charts"
+LOKI = "loki"  # the add-on, its chart, and its fullnameOverride (so the collector's exporter address is fixed)
+LOKI_PORT = 3100  # Loki's HTTP port (the chart's default)
+TEMPO = "tempo"
+OTEL_COLLECTOR = "otel-collector"  # the add-on and the chart's fullnameOverride: the Service the apps export to
+OTEL_COLLECTOR_CHART = "opentelemetry-collector"
+OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib"  # contrib: transform, groupbyattrs, tail_sampling
+LOG_CLASS_ATTRIBUTE = "log.class"  # what services set on each record: application, audit or security
+LOG_CLASS_LABEL = "log_class"  # Loki's index label for it (Loki turns the attribute's dots into underscores)
+LOG_CLASSES = ("application", "audit", "security")
+
+
+# Observability: slo
+def slo_rule(service: str) -> str:
+    """The PrometheusRule of one service's SLOs (and its dashboard recordings)."""
+    return f"{service}-slo"

@@ -73,6 +73,8 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                     )
                 )
 
+    problems.extend(_sla_table(spec, len(cities), sources))
+
     networks = [
         (ipaddress.IPv4Network(getattr(cities[name].network, field)), name, field)
         for name in names
@@ -89,6 +91,39 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                         "every pod and service network in the fleet must be distinct",
                     )
                 )
+    return problems
+
+
+def _sla_table(spec: FleetSpec, city_count: int, sources: Sources) -> list[Problem]:
+    """Each SLA row is one alert: a unique name, and `cities` exactly where the condition counts cities."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(spec.observability.sla):
+        loc: Loc = ("observability", "sla", index)
+        if row.alert in seen:
+            problems.append(
+                sources.fleet_problem(
+                    (*loc, "alert"),
+                    f"alert {row.alert!r} is also observability.sla[{seen[row.alert]}]; each row is one alert "
+                    "and its runbook page, so names must be unique",
+                )
+            )
+        seen.setdefault(row.alert, index)
+        if row.condition == "cities_down":
+            if row.cities is None or not 2 <= row.cities < city_count:
+                problems.append(
+                    sources.fleet_problem(
+                        (*loc, "cities"),
+                        f"`cities_down` needs `cities` from 2 to {city_count - 1} (the fleet has {city_count} "
+                        "cities: one city down and all cities down are rows of their own)",
+                    )
+                )
+        elif row.cities is not None:
+            problems.append(
+                sources.fleet_problem(
+                    (*loc, "cities"), f"`cities` applies only to `condition: cities_down`, not {row.condition!r}"
+                )
+            )
     return problems
 
 

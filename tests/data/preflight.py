@@ -64,6 +64,8 @@ COMMANDS = [
     (f"{PG_BIN}/psql", "--version", "postgresql-client-15"),
     ("openssl", "version", "openssl"),
     ("git", "--version", "git"),
+    ("promtool", "--version", "prometheus"),
+    ("amtool", "--version", "prometheus-alertmanager"),
 ]
 # Python programs on this interpreter: with a module problem they fail again for the same cause.
 ON_THIS_PYTHON = {"/usr/bin/patroni", "patronictl"}

@@ -104,6 +104,8 @@ def test_commands_on_path_are_named_with_their_package(tmp_path: Path) -> None:
         f"command {tmp_path}/openssl does not run ([Errno 2] No such file or directory: '{tmp_path}/openssl'): "
         "apt-get install --reinstall openssl",
         f"command {tmp_path}/git --version exits 3 (git: cannot run): apt-get install --reinstall git",
+        "missing command promtool: apt-get install prometheus",
+        "missing command amtool: apt-get install prometheus-alertmanager",
     ]
 
 

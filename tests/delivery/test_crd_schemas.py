@@ -35,7 +35,10 @@ def test_argo_cd_objects_match_the_upstream_schemas(strategy: str, tmp_path: Pat
 
 def test_the_schemas_catch_a_broken_delivery_object(tmp_path: Path) -> None:
     """The same check fails on the rendered objects with one field mistyped or misspelled each."""
-    objects = {doc["kind"]: doc for doc in argo_objects(tmp_path, "application-set")}
+    objects: dict[str, dict[str, Any]] = {}
+    for doc in argo_objects(tmp_path, "application-set"):
+        if doc["kind"] != "AppProject" or "syncWindows" in doc["spec"]:  # the cities' project has the window
+            objects.setdefault(doc["kind"], doc)
     window = copy.deepcopy(objects["AppProject"])
     window["spec"]["syncWindows"][0]["manualSync"] = "yes"
     step = copy.deepcopy(objects["ApplicationSet"])

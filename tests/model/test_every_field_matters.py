@@ -44,10 +44,6 @@ READ_ELSEWHERE: dict[str, str] = {
         f"fleet.rollout.canary.{name}": "how `fleet canary` judges a canary before it is promoted"
         for name in ("bake_seconds", "error_margin_pct", "latency_margin_pct", "min_requests", "weight_pct", "window")
     },
-    **{
-        f"fleet.slo.{name}": "the objectives a canary is judged against before it is promoted (`fleet canary`)"
-        for name in ("success_pct", "latency_p95_ms", "availability_pct", "window_days")
-    },
     "bandung.services.catalog.previous_tag": "the target of `fleet rollback`",
     **{
         f"fleet.hardware.{table}.{node_class}.{name}": "the design's hardware `fleet plan` checks the pools against"
@@ -151,6 +147,15 @@ def _leaves(value: BaseModel, path: Path_) -> list[tuple[Path_, Any, Any, FieldI
 SAMPLE_INDEX = {"services": 1}
 # Values where the generic "next valid value" would be invalid or change nothing by design of the default fleet.
 OVERRIDES: dict[str, Any] = {
+    "fleet.observability.sla[0].condition": "reporting_down_everywhere",
+    **{
+        f"fleet.observability.burn.{window}.{edge}": "12h"
+        for window in ("page_quick", "page_slow", "ticket_quick", "ticket_slow")
+        for edge in ("short_window", "long_window")
+    },
+    "fleet.observability.logs.loki_chart_version": "6.39.0",
+    "fleet.observability.traces.collector_chart_version": "0.122.6",
+    "fleet.observability.traces.tempo_chart_version": "1.19.0",
     "fleet.primary": "bandung",
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",

@@ -149,7 +149,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "two-primaries-as-repeated-key",
         append("fleet.yaml", "primary: bandung\n"),
         [
-            "envs/fleet.yaml:132: primary: key 'primary' is written twice (first on line 5); keep exactly one",
+            "envs/fleet.yaml:185: primary: key 'primary' is written twice (first on line 5); keep exactly one",
         ],
     ),
     (
@@ -273,7 +273,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "image-registry-not-a-reference",
         fleet_set("image_registry", value="https://ghcr.io/nusantaramart"),
         [
-            "envs/fleet.yaml:153: image_registry: 'https://ghcr.io/nusantaramart' must be an image "
+            "envs/fleet.yaml:204: image_registry: 'https://ghcr.io/nusantaramart' must be an image "
             "repository without tag, e.g. `ghcr.io/nusantaramart/patroni`",
         ],
     ),

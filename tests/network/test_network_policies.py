@@ -89,7 +89,7 @@ IN_CITY = [
     ("order", "report-cache", 6379, False),
     ("gateway", "report-cache", 6379, False),
     ("monitoring", "order", 9090, True),
-    ("monitoring", "order", 8080, False),
+    ("monitoring", "order", 8080, True),  # the blackbox exporter's health probe
     ("monitoring", "report-cache", 6379, False),
     ("order", "database", 5432, True),
     ("order", "database", 8008, False),

@@ -107,10 +107,10 @@ class AddonsProject(Manifest):
                 "spec": {
                     "clusterResourceWhitelist": list(ADDON_CLUSTER_KINDS),
                     "description": f"The pinned charts every city of {fleet.spec.project} runs beside the shop",
-                    "destinations": sorted(
-                        ({"name": addon.city, "namespace": addon.namespace} for addon in addons),
-                        key=lambda destination: (destination["name"], destination["namespace"]),
-                    ),
+                    "destinations": [
+                        {"name": city, "namespace": namespace}
+                        for city, namespace in sorted({(addon.city, addon.namespace) for addon in addons})
+                    ],
                     "sourceRepos": sorted({addon.repo_url for addon in addons}),
                 },
             },

@@ -8,7 +8,7 @@ What is open (see `model/workloads/resolve.py` for where each need comes from):
   hold the leader;
 - cache clients: to the cache; the cache: from its clients only;
 - payment services: to the payment providers' published ranges and ports;
-- the monitoring namespace: to every service's metrics port.
+- the monitoring namespace: to every service's metrics port, and its port for the health probes.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def _app_ingress(app: App) -> list[dict[str, Any]]:
         rules.append({"from": [namespace_peer(net.ingress_namespace)], "ports": tcp(app.port)})
     if net.ingress_services:
         rules.append({"from": [services_peer(net.ingress_services)], "ports": tcp(app.port)})
-    rules.append({"from": [namespace_peer(net.monitoring_namespace)], "ports": tcp(app.metrics_port)})
+    # Scrapes reach the metrics port; the blackbox exporter's health probes reach the service port.
+    rules.append({"from": [namespace_peer(net.monitoring_namespace)], "ports": tcp(app.port, app.metrics_port)})
     return rules
 
 
@@ -44,6 +45,8 @@ def _app_egress(app: App) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = [
         {"ports": tcp(peers.port), "to": [services_peer(peers.services)]} for peers in net.egress_services
     ]
+    # Traces and logs to the city's collector.
+    rules.append({"ports": tcp(net.telemetry_port), "to": [namespace_peer(net.monitoring_namespace)]})
     if net.database_namespace is not None:
         rules.append({"ports": tcp(*net.database_ports), "to": [namespace_peer(net.database_namespace)]})
     if net.write_cidrs:

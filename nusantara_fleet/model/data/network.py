@@ -7,7 +7,10 @@ Ingress, one policy per port set and pod set, since each has its own clients:
 - Patroni's REST API (8008): the Patroni pods, the promotion Job and the other cities' pod networks
   (their members and promotion Job); never the apps, which need PostgreSQL only;
 - etcd (quorum): its client port (2379) from the Patroni pods, the promotion Job and the other cities;
-  its peer port (2380) from the other cities' members only.
+  its peer port (2380) from the other cities' members only;
+- the monitoring namespace: Patroni's REST API (its /metrics), etcd's metrics port (2381), and the
+  reporting members' PostgreSQL (the reporting probe, a TCP connect), which the other cities' pod
+  networks reach too, as every city probes every city's reporting database.
 
 Egress, one policy per workload, after DNS for every pod:
 - Patroni pods: each other and the other cities on 5432 and 8008, etcd on 2379, the city's object
@@ -34,6 +37,9 @@ from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
 
 ANYWHERE = "0.0.0.0/0"
+# etcd's plain-HTTP listener (/health for the kubelet, /metrics for Prometheus); the client port demands a
+# client certificate. Here because its policy admits the monitoring namespace to it; the pod opens it.
+ETCD_METRICS_PORT = 2381
 HTTPS_PORT = 443  # an https:// endpoint without a port
 DNS_PROTOCOLS: tuple[Protocol, ...] = ("TCP", "UDP")  # DNS answers over UDP, and over TCP when large
 # Every Patroni pod carries its Patroni scope label (members, reporting members and a restored
@@ -60,6 +66,8 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
         peers=tuple(Peer(cidr=cidr) for cidr in net.api_server_cidrs), ports=(net.api_server_port,)
     )
     pg, rest = database.postgres_port, database.patroni_api_port
+    # The city's Prometheus and blackbox exporter: Patroni's /metrics, etcd's metrics, the reporting probes.
+    monitoring = Peer(namespace=net.monitoring_namespace)
     member_readers, reporting_readers = _database_clients(spec, city)
 
     to_etcd = TrafficRule(peers=(Peer(pods=etcd), *others), ports=(database.etcd_client_port,))
@@ -95,12 +103,19 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
         policy(
             naming.REPORTING_POLICY,
             reporting,
-            ingress=(TrafficRule(peers=(Peer(pods=PATRONI_PODS), *reporting_readers), ports=(pg,)),),
+            ingress=(
+                TrafficRule(peers=(Peer(pods=PATRONI_PODS), *reporting_readers), ports=(pg,)),
+                # every city's reporting probe; another cluster's namespace cannot be named, its pod network can
+                TrafficRule(peers=(monitoring, *others), ports=(pg,)),
+            ),
         ),
         policy(
             naming.PATRONI_API_POLICY,
             members,
-            ingress=(TrafficRule(peers=(Peer(pods=PATRONI_PODS), Peer(pods=promote), *others), ports=(rest,)),),
+            ingress=(
+                TrafficRule(peers=(Peer(pods=PATRONI_PODS), Peer(pods=promote), *others), ports=(rest,)),
+                TrafficRule(peers=(monitoring,), ports=(rest,)),
+            ),
         ),
     ]
     patroni_egress = [
@@ -119,6 +134,7 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
                     TrafficRule(
                         peers=(Peer(pods=PATRONI_PODS), Peer(pods=promote), *others), ports=(database.etcd_client_port,)
                     ),
+                    TrafficRule(peers=(monitoring,), ports=(ETCD_METRICS_PORT,)),
                 ),
                 version=etcd_version,
             ),

@@ -13,7 +13,7 @@ from dataclasses import replace
 from nusantara_fleet import naming
 from nusantara_fleet.model.cities import DATABASE_POOL, WORKLOAD_POOL, City
 from nusantara_fleet.model.data.layer import PGDATA_MOUNT, CityData, DataLayer
-from nusantara_fleet.model.data.network import network_policies
+from nusantara_fleet.model.data.network import ETCD_METRICS_PORT, network_policies
 from nusantara_fleet.model.data.patroni import (
     CONFIG_DIR,
     CONFIG_KEYS,
@@ -88,7 +88,6 @@ PATRONI_PROBE = Probe(
     initial_delay_seconds=3,
     scheme="HTTPS",
 )
-ETCD_METRICS_PORT = 2381  # plain-HTTP /health for the probes; the client port demands a client certificate
 ETCD_PROBE = Probe(path="/health", port=ETCD_METRICS_PORT, period_seconds=10, timeout_seconds=5, failure_threshold=3)
 ETCD_LIVENESS_DELAY_SECONDS = 10  # a member joining the quorum answers /health only after its first election
 ETCD_DATA_DIR = "/var/lib/etcd"

@@ -1,17 +1,188 @@
-"""Placeholder of the scrape area: the plan and its resolver, replaced by the area's implementation."""
+"""What each city's Prometheus probes and scrapes, and the blackbox exporter the probes run through.
+
+Probes (Prometheus Operator `Probe`, through the city's own blackbox exporter):
+- edge: every city probes every city's edge service by its cross-city host
+  (`<edge service>.<city>.<zone>`, what `naming.cross_city_host` names), on its health path. The public
+  hosts are the same in every city (one name, geo-routed), so only the cross-city name says *which*
+  city answered; and a probe from each city is what lets a surviving city see two others down.
+- service: each city probes its own services' health endpoints, in-cluster.
+- reporting: every city probes every city's reporting database with a TCP connect to PostgreSQL on the
+  reporting Service. Patroni's REST API would say more (`/health`), but the reporting Service publishes
+  PostgreSQL only, the REST API demands TLS from a CA that lives in the data namespace, and a connect
+  is what the report service itself needs to succeed.
+Scrapes: a ServiceMonitor per service on its `metrics` port; a PodMonitor for Patroni's `/metrics` on
+its REST API (TLS, the API's CA from the data namespace, so the PodMonitor lives there) and one for
+etcd's plain-HTTP metrics listener (quorum mode only, where etcd runs).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
+from nusantara_fleet.model.delivery import Layer, object_annotations
 from nusantara_fleet.model.observability.inputs import Inputs
+from nusantara_fleet.model.provenance import traced
+
+HTTP_MODULE = "http_2xx"  # a health endpoint answers 2xx
+TCP_MODULE = "tcp_connect"  # PostgreSQL accepts a connection
+PROBE_TIMEOUT_SECONDS = 5  # well inside the interval, so a hung target fails its probe before the next one
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    name: str
+    module: str
+    targets: tuple[str, ...]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class MonitorPlan:
+    """A ServiceMonitor (kind `service`) or PodMonitor (kind `pod`) on one named port."""
+
+    name: str
+    kind: str
+    namespace: str
+    selector: dict[str, str]
+    port: str
+    scheme: str
+    service: str | None = None  # the app service it scrapes (the SLO pairing label)
+    tls_server_name: str | None = None
+    tls_ca_secret: str | None = None
+    # Monitors in the data namespace sync with the data layer, the others with the apps (model/delivery.py).
+    layer: Layer = "apps"
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return object_annotations(kind=self.kind, layer=self.layer)
+
+
+@dataclass(frozen=True)
+class CityScrape:
+    probes: tuple[ProbePlan, ...]
+    monitors: tuple[MonitorPlan, ...]
 
 
 @dataclass(frozen=True)
 class ScrapePlan:
+    interval: str
+    timeout: str
+    prober: str  # the blackbox exporter's address, in the monitoring namespace
+    namespace: str
+    cities: dict[str, CityScrape]
     addons: tuple[Addon, ...] = ()
 
+    def city(self, name: str) -> CityScrape:
+        return self.cities[name]
 
+
+def _modules() -> dict[str, object]:
+    return {
+        HTTP_MODULE: {
+            "prober": "http",
+            "timeout": f"{PROBE_TIMEOUT_SECONDS}s",
+            "http": {"preferred_ip_protocol": "ip4"},
+        },
+        TCP_MODULE: {"prober": "tcp", "timeout": f"{PROBE_TIMEOUT_SECONDS}s", "tcp": {"preferred_ip_protocol": "ip4"}},
+    }
+
+
+@traced
 def resolve_scrape(inputs: Inputs) -> ScrapePlan:
-    return ScrapePlan()
+    spec = inputs.spec
+    scrape = spec.observability.scrape
+    monitoring = spec.network_policy.monitoring_namespace
+    apps, data = spec.namespaces.apps, spec.namespaces.data
+    database = spec.database
+    cities = {}
+    for city in inputs.cities:
+        edge_app = inputs.workloads.city(city).edge.app
+        probes = [
+            ProbePlan(
+                name=naming.probe_name("edge", target.name),
+                module=HTTP_MODULE,
+                targets=(
+                    f"http://{inputs.layer.host(target.name, edge_app.name)}:{edge_app.port}{edge_app.health_path}",
+                ),
+                labels={naming.PROBE_KIND_LABEL: "edge", naming.TARGET_CITY_LABEL: target.name},
+            )
+            for target in inputs.cities
+        ]
+        probes += [
+            ProbePlan(
+                name=naming.probe_name("service", app.name),
+                module=HTTP_MODULE,
+                targets=(f"http://{naming.cluster_local_host(app.name, apps)}:{app.port}{app.health_path}",),
+                labels={naming.PROBE_KIND_LABEL: "service", naming.PROBE_SERVICE_LABEL: app.name},
+            )
+            for app in inputs.workloads.city(city).apps
+        ]
+        probes += [
+            ProbePlan(
+                name=naming.probe_name("reporting", target.name),
+                module=TCP_MODULE,
+                targets=(f"{inputs.layer.host(target.name, naming.REPORTING_SERVICE)}:{database.postgres_port}",),
+                labels={naming.PROBE_KIND_LABEL: "reporting", naming.TARGET_CITY_LABEL: target.name},
+            )
+            for target in inputs.cities
+        ]
+        monitors = [
+            MonitorPlan(
+                name=app.name,
+                kind="service",
+                namespace=apps,
+                selector=city.selector(app.stable.name),
+                port="metrics",
+                scheme="http",
+                service=app.name,
+            )
+            for app in inputs.workloads.city(city).apps
+        ]
+        monitors.append(
+            MonitorPlan(
+                name=naming.PATRONI_MONITOR,
+                kind="pod",
+                namespace=data,
+                layer="data",
+                selector={naming.DATABASE_CLUSTER_LABEL: inputs.layer.city(city.name).scope},
+                port="patroni",
+                scheme="https",
+                tls_server_name=inputs.layer.host(city.name, naming.WRITE_SERVICE),
+                tls_ca_secret=naming.PATRONI_API_TLS,
+            )
+        )
+        if inputs.layer.quorum:
+            monitors.append(
+                MonitorPlan(
+                    name=naming.ETCD_MONITOR,
+                    kind="pod",
+                    namespace=data,
+                    layer="data",
+                    selector=city.selector(naming.ETCD),
+                    port="metrics",
+                    scheme="http",
+                )
+            )
+        cities[city.name] = CityScrape(probes=tuple(probes), monitors=tuple(monitors))
+    addons = tuple(
+        Addon(
+            name=naming.BLACKBOX_EXPORTER,
+            city=city.name,
+            namespace=monitoring,
+            repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,
+            chart=naming.BLACKBOX_CHART,
+            version=scrape.blackbox_chart_version,
+            values={"fullnameOverride": naming.BLACKBOX_EXPORTER, "config": {"modules": _modules()}},
+        )
+        for city in inputs.cities
+    )
+    return ScrapePlan(
+        interval=f"{scrape.interval_seconds}s",
+        timeout=f"{PROBE_TIMEOUT_SECONDS}s",
+        prober=f"{naming.cluster_local_host(naming.BLACKBOX_EXPORTER, monitoring)}:{naming.BLACKBOX_PORT}",
+        namespace=monitoring,
+        cities=cities,
+        addons=addons,
+    )

@@ -1,17 +1,102 @@
-"""Placeholder of the stack area: the plan and its resolver, replaced by the area's implementation."""
+"""The monitoring stack of every city: kube-prometheus-stack, its values derived from the model.
+
+Prometheus keeps the SLO window plus a margin (the budget rules read the whole window), labels
+everything it sends with its city (`externalLabels`), and selects every PrometheusRule, ServiceMonitor,
+PodMonitor and Probe in every namespace, so no `release:` label ties the fleet's objects to the chart.
+Alertmanager gets the routing area's configuration and mounts the receivers' credentials Secret.
+What the fleet does not use is off, each with its reason below.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.observability.inputs import Inputs
+from nusantara_fleet.model.observability.routing import RoutingPlan, resolve_routing
+from nusantara_fleet.model.provenance import traced
+
+# The Prometheus Operator's selectors of each kind the fleet renders; `{}` with NilUsesHelmValues false
+# selects every object, where the chart's default would select only those labelled with its release.
+SELECTED_KINDS = ("rule", "serviceMonitor", "podMonitor", "probe")
+# Parts of the chart the fleet does not use, each off for its reason.
+DISABLED: dict[str, dict[str, Any]] = {
+    # The fleet's alerts are its SLO and SLA alerts and no others; the chart's rules would page on
+    # conditions no runbook covers.
+    "defaultRules": {"create": False},
+    # No rule or dashboard of the fleet reads node metrics, and the exporter needs host access
+    # (hostNetwork, hostPID, hostPath), which a privileged namespace would have to allow.
+    "nodeExporter": {"enabled": False},
+    # Control-plane scrapes: on managed control planes these targets are unreachable and only fire
+    # TargetDown; the fleet's own etcd is scraped by its PodMonitor, not by `kubeEtcd`.
+    "kubeControllerManager": {"enabled": False},
+    "kubeScheduler": {"enabled": False},
+    "kubeProxy": {"enabled": False},
+    "kubeEtcd": {"enabled": False},
+}
 
 
 @dataclass(frozen=True)
 class StackPlan:
+    retention_days: int
     addons: tuple[Addon, ...] = ()
 
 
+def _values(inputs: Inputs, *, city: str, retention_days: int, routing: RoutingPlan) -> dict[str, Any]:
+    scrape = inputs.spec.observability.scrape
+    selectors: dict[str, Any] = {}
+    for kind in SELECTED_KINDS:
+        selectors[f"{kind}SelectorNilUsesHelmValues"] = False
+        selectors[f"{kind}Selector"] = {}
+        selectors[f"{kind}NamespaceSelector"] = {}
+    return {
+        **DISABLED,
+        "prometheus": {
+            "prometheusSpec": {
+                **selectors,
+                "retention": f"{retention_days}d",
+                "externalLabels": {"city": city},
+                "scrapeInterval": f"{scrape.interval_seconds}s",
+                "evaluationInterval": f"{scrape.rule_interval_seconds}s",
+            }
+        },
+        "alertmanager": {
+            "config": routing.config(),
+            "alertmanagerSpec": {"secrets": [routing.secret.name]},
+        },
+        "grafana": {
+            # The chart's dashboards read node-exporter and the default rules' recordings, both off.
+            "defaultDashboardsEnabled": False,
+            "sidecar": {
+                "dashboards": {
+                    "enabled": True,
+                    "label": naming.GRAFANA_DASHBOARD_LABEL,
+                    "labelValue": naming.GRAFANA_DASHBOARD_LABEL_VALUE,
+                    "searchNamespace": "ALL",
+                }
+            },
+        },
+    }
+
+
+@traced
 def resolve_stack(inputs: Inputs) -> StackPlan:
-    return StackPlan()
+    spec = inputs.spec
+    stack = spec.observability.stack
+    retention_days = spec.slo.window_days + stack.retention_margin_days
+    routing = resolve_routing(inputs)
+    addons = tuple(
+        Addon(
+            name=naming.KUBE_PROMETHEUS_STACK,
+            city=city.name,
+            namespace=spec.network_policy.monitoring_namespace,
+            repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,
+            chart=naming.KUBE_PROMETHEUS_STACK,
+            version=stack.chart_version,
+            values=_values(inputs, city=city.name, retention_days=retention_days, routing=routing),
+        )
+        for city in inputs.cities
+    )
+    return StackPlan(retention_days=retention_days, addons=addons)

@@ -29,6 +29,10 @@ GIT_URL = r"^(https://|ssh://|git@)\S+$"
 GIT_REVISION = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 CLUSTER_SERVER = r"^https://\S*\{city\}\S*$"
 BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+ALERT_NAME = r"^[A-Z][A-Za-z0-9]{2,63}$"
+BASE_URL = r"^https://\S+[^/]$"
+PROM_WINDOW = r"^[0-9]+(m|h|d)$"
+CHART_VERSION = r"^[0-9]+\.[0-9]+\.[0-9]+$"
 
 # What each pattern allows, in words and with an example: the loader says this instead of the regex.
 PATTERN_HELP: dict[str, str] = {
@@ -47,6 +51,13 @@ PATTERN_HELP: dict[str, str] = {
     CPU_QUANTITY: "must be a CPU quantity in cores or millicores, e.g. `2` or `500m`",
     MEMORY_QUANTITY: "must be a memory quantity in MiB or GiB, e.g. `512Mi` or `16Gi`",
     HTTP_PATH: "must be an absolute URL path of letters, digits and `/_.-`, e.g. `/api/orders`",
+    ALERT_NAME: "must be an alert name in PascalCase: a capital letter, then letters and digits, 3 to 64 "
+    "characters, e.g. `CitiesDown`",
+    BASE_URL: "must be an https:// URL without spaces or a trailing '/', e.g. "
+    "`https://github.com/nusantaramart/nusantara-fleet/blob/main/runbooks`",
+    PROM_WINDOW: "must be a Prometheus range of one unit, minutes, hours or days, e.g. `5m`, `6h` or `3d`",
+    CHART_VERSION: "must be an exact chart version MAJOR.MINOR.PATCH, e.g. `6.49.0`: a range would let a chart "
+    "release change what dist/ means",
     HTTPS_URL: "must be an https:// URL without spaces, e.g. `https://s3.jakarta.nusantaramart.internal`",
     GIT_URL: "must be a git URL (https://, ssh:// or git@), e.g. `https://github.com/nusantaramart/fleet.git`",
     GIT_REVISION: "must be a branch, tag or commit such as `main` or `v1.2.0`",

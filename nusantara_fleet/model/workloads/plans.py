@@ -89,6 +89,7 @@ class AppNetwork:
     cache_port: int
     cache_name: str
     monitoring_namespace: str
+    telemetry_port: int  # the collector's OTLP/HTTP port in the monitoring namespace
     peers: tuple[ExternalPeerSpec, ...]
 
 

@@ -178,6 +178,17 @@ def route_table(f: _Fleet, city: City) -> list[dict[str, object]]:
     return sorted(routes, key=lambda r: (-len(str(r["path"])), str(r["path"]), str(r["methods"])))
 
 
+def _telemetry(spec: FleetSpec, city: City, service: Service) -> dict[str, str]:
+    """Where the OpenTelemetry SDK sends traces and logs: the city's own collector, tagged with the city."""
+    host = naming.cluster_local_host(naming.OTEL_COLLECTOR, spec.network_policy.monitoring_namespace)
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{host}:{spec.observability.traces.otlp_http_port}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_RESOURCE_ATTRIBUTES": f"city={city.name}",
+        "OTEL_SERVICE_NAME": service.name,
+    }
+
+
 def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
     """The environment the service reads its endpoints from: reads local, writes to the primary city."""
     spec = f.spec
@@ -188,6 +199,7 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
         "HTTP_PORT": str(service.spec.port),
         "METRICS_PORT": str(spec.workloads.metrics_port),
         "PRIMARY_CITY": f.primary.name,
+        **_telemetry(spec, city, service),
     }
     if service.spec.database:
         read = f.reporting if service.spec.reads == "reporting" else f.read
@@ -240,6 +252,7 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         cache_port=spec.report_cache.port,
         cache_name=spec.report_cache.name,
         monitoring_namespace=spec.network_policy.monitoring_namespace,
+        telemetry_port=spec.observability.traces.otlp_http_port,
         peers=tuple(peer for peer in spec.payment_providers if service.name in peer.services),
     )
 

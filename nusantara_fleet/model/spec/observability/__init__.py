@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nusantara_fleet.model.spec.common import Spec
+from nusantara_fleet.model.spec.common import BASE_URL, Spec
 from nusantara_fleet.model.spec.observability.burn import BurnAlertsSpec
 from nusantara_fleet.model.spec.observability.dashboards import DashboardsSpec
 from nusantara_fleet.model.spec.observability.logs import LogsSpec
@@ -37,7 +37,7 @@ class ObservabilitySpec(Spec):
     sla: list[SlaRowSpec] = Field(min_length=1, description="The design's SLA table: each row is one alert.")
     runbook_base_url: str = Field(
         default="https://github.com/nusantaramart/nusantara-fleet/blob/main/runbooks",
-        pattern=r"^https://\S+[^/]$",
+        pattern=BASE_URL,
         description="Where the `runbooks/` folder is browsed; each alert's `runbook_url` is this plus "
         "`/<alert>.md`. Default: the repository's main branch, so a page always matches the rules it serves.",
     )

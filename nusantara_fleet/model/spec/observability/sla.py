@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from nusantara_fleet.model.spec.common import Spec
+from nusantara_fleet.model.spec.common import ALERT_NAME, Spec
 
 # high pages someone now; medium opens a ticket handled within the response time.
 Urgency = Literal["high", "medium"]
@@ -24,7 +24,6 @@ SlaCondition = Literal[
     "traffic_surge",  # a city's request rate is over its share of the design capacity
     "slow_server",  # a city's p95 latency is over the latency SLO
 ]
-ALERT_NAME = r"^[A-Z][A-Za-z0-9]{2,63}$"
 
 
 class SlaRowSpec(Spec):

@@ -1,0 +1,193 @@
+"""Probes, ServiceMonitors and PodMonitors per city, the blackbox exporter add-on, the data namespace's
+policies admitting the scrapes, and every monitoring object against the upstream CRD schemas."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nusantara_fleet.validate import crd_schemas
+from nusantara_fleet.validate.crd_schemas import Outcome
+from tests.support import Rendered, collect_variant, edit_yaml, set_mode
+
+CITIES = ("bandung", "surabaya", "jakarta")
+SERVICES = ("gateway", "order", "payment", "inventory", "catalog", "report")
+ZONE = "db.nusantaramart.internal"
+MONITORING = "monitoring.coreos.com/v1"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    return collect_variant(tmp_path_factory.mktemp("scrape"))
+
+
+def _kind(rendered: Rendered, city: str, kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for doc in rendered[city] if doc["kind"] == kind}
+
+
+def test_every_city_probes_every_edge_its_services_and_every_reporting_database(rendered: Rendered) -> None:
+    for city in CITIES:
+        probes = _kind(rendered, city, "Probe")
+        assert sorted(probes) == sorted(
+            [f"edge-{c}" for c in CITIES] + [f"reporting-{c}" for c in CITIES] + [f"service-{s}" for s in SERVICES]
+        )
+        for target in CITIES:
+            edge = probes[f"edge-{target}"]["spec"]
+            assert edge["module"] == "http_2xx"
+            assert edge["targets"]["staticConfig"] == {
+                "static": [f"http://gateway.{target}.{ZONE}:8080/check"],
+                "labels": {"probe_kind": "edge", "target_city": target},
+            }
+            reporting = probes[f"reporting-{target}"]["spec"]
+            assert reporting["module"] == "tcp_connect"
+            assert reporting["targets"]["staticConfig"] == {
+                "static": [f"postgres-reporting.{target}.{ZONE}:5432"],
+                "labels": {"probe_kind": "reporting", "target_city": target},
+            }
+        assert probes["service-order"]["spec"]["targets"]["staticConfig"] == {
+            "static": ["http://order.shop.svc.cluster.local:8080/check"],
+            "labels": {"probe_kind": "service", "service": "order"},
+        }
+        for probe in probes.values():
+            assert probe["metadata"]["namespace"] == "monitoring"
+            assert probe["spec"]["prober"] == {"url": "blackbox-exporter.monitoring.svc.cluster.local:9115"}
+            assert (probe["spec"]["interval"], probe["spec"]["scrapeTimeout"]) == ("15s", "5s")
+
+
+def test_a_service_monitor_per_service_and_pod_monitors_for_patroni_and_etcd(rendered: Rendered) -> None:
+    monitors = _kind(rendered, "surabaya", "ServiceMonitor")
+    assert sorted(monitors) == sorted(SERVICES)
+    order = monitors["order"]
+    assert order["metadata"]["namespace"] == "shop"
+    assert order["metadata"]["labels"]["fleet.nusantaramart.co.id/service"] == "order"
+    assert order["spec"] == {
+        "selector": {
+            "matchLabels": {"app.kubernetes.io/instance": "order-surabaya", "app.kubernetes.io/name": "order"}
+        },
+        "namespaceSelector": {"matchNames": ["shop"]},
+        "endpoints": [{"port": "metrics", "scheme": "http", "interval": "15s", "path": "/metrics"}],
+    }
+    pods = _kind(rendered, "surabaya", "PodMonitor")
+    assert sorted(pods) == ["etcd", "patroni"]
+    assert pods["patroni"]["metadata"]["namespace"] == "data"
+    assert pods["patroni"]["spec"]["podMetricsEndpoints"] == [
+        {
+            "port": "patroni",
+            "scheme": "https",
+            "interval": "15s",
+            "path": "/metrics",
+            "tlsConfig": {
+                "ca": {"secret": {"name": "patroni-api-tls", "key": "ca.crt"}},
+                "serverName": f"postgres-write.surabaya.{ZONE}",
+            },
+        }
+    ]
+    assert pods["etcd"]["spec"]["selector"] == {
+        "matchLabels": {"app.kubernetes.io/instance": "etcd-surabaya", "app.kubernetes.io/name": "etcd"}
+    }
+    assert pods["etcd"]["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
+
+
+def test_no_etcd_monitor_without_etcd(tmp_path: Path) -> None:
+    rendered = collect_variant(tmp_path, lambda envs: set_mode(envs, "standby-clusters"))
+    assert sorted(_kind(rendered, "bandung", "PodMonitor")) == ["patroni"]
+
+
+def test_the_blackbox_exporter_is_an_addon_in_every_city(rendered: Rendered) -> None:
+    apps = {doc["metadata"]["name"]: doc for doc in rendered["fleet"] if doc["kind"] == "Application"}
+    for city in CITIES:
+        spec = apps[f"blackbox-exporter-{city}"]["spec"]
+        assert spec["destination"] == {"name": city, "namespace": "monitoring"}
+        source = spec["source"]
+        assert (source["repoURL"], source["chart"], source["targetRevision"]) == (
+            "https://prometheus-community.github.io/helm-charts",
+            "prometheus-blackbox-exporter",
+            "11.21.3",
+        )
+        values = source["helm"]["valuesObject"]
+        assert values["fullnameOverride"] == "blackbox-exporter"
+        assert sorted(values["config"]["modules"]) == ["http_2xx", "tcp_connect"]
+
+
+def _ingress(rendered: Rendered, city: str, name: str) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = _kind(rendered, city, "NetworkPolicy")[name]["spec"]["ingress"]
+    return rules
+
+
+def tcp(port: int) -> list[dict[str, Any]]:
+    return [{"port": port, "protocol": "TCP"}]
+
+
+MONITORING_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+
+
+def test_the_data_namespace_admits_the_monitoring_namespace_on_the_scraped_ports_only(rendered: Rendered) -> None:
+    assert _ingress(rendered, "bandung", "patroni-api")[-1] == {"from": [MONITORING_PEER], "ports": tcp(8008)}
+    assert _ingress(rendered, "bandung", "etcd")[-1] == {"from": [MONITORING_PEER], "ports": tcp(2381)}
+    # the reporting probe: this city's monitoring namespace and the other cities' pod networks
+    assert _ingress(rendered, "bandung", "postgres-reporting")[-1] == {
+        "from": [MONITORING_PEER, {"ipBlock": {"cidr": "10.30.0.0/16"}}, {"ipBlock": {"cidr": "10.10.0.0/16"}}],
+        "ports": tcp(5432),
+    }
+    admitting = {
+        policy["metadata"]["name"]
+        for policy in _kind(rendered, "bandung", "NetworkPolicy").values()
+        if policy["metadata"]["namespace"] == "data"
+        for rule in policy["spec"].get("ingress", [])
+        if MONITORING_PEER in rule["from"]
+    }
+    assert admitting == {"patroni-api", "etcd", "postgres-reporting"}
+
+
+def test_the_intervals_and_chart_version_come_from_envs(tmp_path: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["observability"]["scrape"] = {"interval_seconds": 30, "blackbox_chart_version": "11.21.1"}
+
+    rendered = collect_variant(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change))
+    assert _kind(rendered, "bandung", "Probe")["edge-jakarta"]["spec"]["interval"] == "30s"
+    assert _kind(rendered, "bandung", "ServiceMonitor")["order"]["spec"]["endpoints"][0]["interval"] == "30s"
+    app = next(d for d in rendered["fleet"] if d["metadata"]["name"] == "blackbox-exporter-jakarta")
+    assert app["spec"]["source"]["targetRevision"] == "11.21.1"
+
+
+def _monitoring_objects(rendered: Rendered) -> list[dict[str, Any]]:
+    return [doc for city in CITIES for doc in rendered[city] if doc["apiVersion"] == MONITORING]
+
+
+def test_the_monitoring_objects_match_the_upstream_schemas(rendered: Rendered) -> None:
+    objects = [
+        doc
+        for doc in _monitoring_objects(rendered)
+        if doc["kind"] != "PrometheusRule" or doc["metadata"]["name"] == "sla"
+    ]
+    kinds = {doc["kind"] for doc in objects}
+    assert kinds == {"Probe", "ServiceMonitor", "PodMonitor", "PrometheusRule"}
+    assert len(objects) == 3 * (12 + 6 + 2 + 1)
+    assert crd_schemas.check(objects) == [Outcome()] * len(objects)
+
+
+def test_the_schemas_catch_a_broken_monitoring_object(rendered: Rendered) -> None:
+    by_kind = {doc["kind"]: doc for doc in _monitoring_objects(rendered)}
+    probe = copy.deepcopy(by_kind["Probe"])
+    probe["spec"]["targets"]["staticConfig"]["static"] = "one"
+    service = copy.deepcopy(by_kind["ServiceMonitor"])
+    service["spec"]["endpoint"] = service["spec"].pop("endpoints")
+    pod = copy.deepcopy(by_kind["PodMonitor"])
+    pod["spec"]["podMetricsEndpoints"][0]["scheme"] = "ftp"
+    rule = copy.deepcopy(next(d for d in _monitoring_objects(rendered) if d["metadata"]["name"] == "sla"))
+    rule["spec"]["groups"][0]["rules"][0]["for"] = "half a minute"
+    duration = "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"
+    assert crd_schemas.check([probe, service, pod, rule]) == [
+        Outcome(errors=("spec.targets.staticConfig.static: 'one' is not of type 'array'",)),
+        Outcome(
+            errors=(
+                "spec: 'endpoints' is a required property",
+                "spec: Additional properties are not allowed ('endpoint' was unexpected)",
+            )
+        ),
+        Outcome(errors=("spec.podMetricsEndpoints.0.scheme: 'ftp' is not one of ['http', 'https', 'HTTP', 'HTTPS']",)),
+        Outcome(errors=(f"spec.groups.0.rules.0.for: 'half a minute' does not match '{duration}'",)),
+    ]

@@ -1,0 +1,108 @@
+"""The kube-prometheus-stack add-on of every city: pinned, its values derived from the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nusantara_fleet import naming
+from nusantara_fleet.model import Fleet, load_fleet
+from nusantara_fleet.model.addons import Addon
+from nusantara_fleet.validate import crd_schemas
+from nusantara_fleet.validate.crd_schemas import Outcome
+from tests.support import ENVS, collect_variant, edit_yaml, fleet_docs, variant_envs
+
+CITIES = ("bandung", "jakarta", "surabaya")
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Fleet:
+    return load_fleet(ENVS)
+
+
+def stacks(fleet: Fleet) -> dict[str, Addon]:
+    return {a.city: a for a in fleet.observability.addons if a.name == naming.KUBE_PROMETHEUS_STACK}
+
+
+def test_one_pinned_stack_per_city_in_the_monitoring_namespace(fleet: Fleet) -> None:
+    assert sorted(stacks(fleet)) == list(CITIES)
+    for addon in stacks(fleet).values():
+        assert (addon.namespace, addon.repo_url, addon.chart, addon.version) == (
+            "monitoring",
+            "https://prometheus-community.github.io/helm-charts",
+            "kube-prometheus-stack",
+            "88.5.3",
+        )
+
+
+def test_prometheus_keeps_the_slo_window_labels_its_city_and_selects_everything(fleet: Fleet) -> None:
+    for city, addon in stacks(fleet).items():
+        spec = addon.values["prometheus"]["prometheusSpec"]
+        assert spec["retention"] == "32d"  # the 30-day SLO window + the 2-day margin
+        assert spec["externalLabels"] == {"city": city}
+        assert (spec["scrapeInterval"], spec["evaluationInterval"]) == ("15s", "15s")
+        for kind in ("rule", "serviceMonitor", "podMonitor", "probe"):
+            assert spec[f"{kind}SelectorNilUsesHelmValues"] is False
+            assert spec[f"{kind}Selector"] == {}
+            assert spec[f"{kind}NamespaceSelector"] == {}
+
+
+def test_what_the_fleet_does_not_use_is_off_and_grafana_reads_every_dashboard(fleet: Fleet) -> None:
+    values = stacks(fleet)["bandung"].values
+    assert values["defaultRules"] == {"create": False}
+    for part in ("nodeExporter", "kubeControllerManager", "kubeScheduler", "kubeProxy", "kubeEtcd"):
+        assert values[part] == {"enabled": False}
+    assert values["grafana"] == {
+        "defaultDashboardsEnabled": False,
+        "sidecar": {
+            "dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1", "searchNamespace": "ALL"}
+        },
+    }
+
+
+def test_alertmanager_gets_the_routing_config_and_mounts_the_receivers_secret(fleet: Fleet) -> None:
+    values = stacks(fleet)["jakarta"].values["alertmanager"]
+    assert values["config"] == fleet.observability.routing.config()
+    assert values["alertmanagerSpec"] == {"secrets": ["alertmanager-receivers"]}
+    # every *_file path points into the mounted Secret's directory, at one of its keys
+    receivers = values["config"]["receivers"]
+    files = [receivers[0]["pagerduty_configs"][0]["routing_key_file"], receivers[1]["slack_configs"][0]["api_url_file"]]
+    secret = fleet.observability.routing.secret
+    assert files == [f"/etc/alertmanager/secrets/{secret.name}/{key}" for key in secret.properties]
+
+
+def change_fleet(tmp: Path, change: Any) -> Fleet:
+    return load_fleet(variant_envs(tmp, lambda envs: edit_yaml(envs / "fleet.yaml", change)))
+
+
+def test_retention_follows_the_slo_window_and_the_margin(tmp_path: Path) -> None:
+    def change(fleet: dict[str, Any]) -> None:
+        fleet["slo"]["window_days"] = 28
+        fleet["observability"]["stack"] = {"retention_margin_days": 5}
+
+    addon = stacks(change_fleet(tmp_path, change))["surabaya"]
+    assert addon.values["prometheus"]["prometheusSpec"]["retention"] == "33d"
+
+
+def test_the_chart_version_follows_the_spec(tmp_path: Path) -> None:
+    def change(fleet: dict[str, Any]) -> None:
+        fleet["observability"]["stack"] = {"chart_version": "88.6.0"}
+
+    assert {a.version for a in stacks(change_fleet(tmp_path, change)).values()} == {"88.6.0"}
+
+
+def test_the_stack_applications_render_and_match_the_argo_cd_schema(tmp_path: Path) -> None:
+    docs = fleet_docs(collect_variant(tmp_path))
+    apps = [docs[("Application", f"kube-prometheus-stack-{city}")] for city in CITIES]
+    for city, app in zip(CITIES, apps, strict=True):
+        source = app["spec"]["source"]
+        assert (source["chart"], source["targetRevision"], source["helm"]["releaseName"]) == (
+            "kube-prometheus-stack",
+            "88.5.3",
+            "kube-prometheus-stack",
+        )
+        assert app["spec"]["destination"] == {"name": city, "namespace": "monitoring"}
+        assert source["helm"]["valuesObject"]["prometheus"]["prometheusSpec"]["externalLabels"] == {"city": city}
+    assert crd_schemas.check(apps) == [Outcome()] * len(apps)
