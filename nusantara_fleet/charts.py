@@ -14,6 +14,7 @@ from nusantara_fleet.constructs.manifest import RenderChart
 from nusantara_fleet.constructs.network import render_city_network
 from nusantara_fleet.constructs.observability import render_city_observability
 from nusantara_fleet.constructs.platform import render_city_platform, render_fleet_platform
+from nusantara_fleet.constructs.traffic import render_city_traffic
 from nusantara_fleet.constructs.workloads import render_city_workloads
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.naming import FLEET_FOLDER
@@ -27,6 +28,7 @@ class CityChart(RenderChart):
         render_city_workloads(self, fleet=fleet, city=city)
         render_city_network(self, fleet=fleet, city=city)
         render_city_observability(self, fleet=fleet, city=city)
+        render_city_traffic(self, fleet=fleet, city=city)
 
 
 class FleetChart(RenderChart):

@@ -4,7 +4,8 @@
           │                                      └▶ delivery (model/delivery.py)        │
           └▶ demand (model/capacity/demand.py) ─────── HPA bounds ──────────────────────┤
                                            capacity plan (model/capacity/plan.py) ◀─────┤
-                                           observability (model/observability/) ◀───────┘
+                                           observability (model/observability/) ◀───────┤
+                                           traffic (model/traffic/) ◀───────────────────┘
 
 Constructs read only these objects. Anything a construct needs that is not written in `envs/` is
 derived here, once.
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nusantara_fleet.errors import ConfigError, Problem
+from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.capacity.demand import resolve_demand
 from nusantara_fleet.model.capacity.plan import CapacityPlan, resolve_capacity
 from nusantara_fleet.model.cities import City, Service, resolve_cities, resolve_services
@@ -24,9 +26,12 @@ from nusantara_fleet.model.data.checks import check_data
 from nusantara_fleet.model.data.layer import resolve_layer
 from nusantara_fleet.model.delivery import Delivery, resolve_delivery
 from nusantara_fleet.model.observability import Inputs, Observability, resolve_observability
+from nusantara_fleet.model.prerequisites import Prerequisites, resolve_prerequisites
 from nusantara_fleet.model.problems import Sources
 from nusantara_fleet.model.provenance import Read
 from nusantara_fleet.model.spec import CitySpec, FleetSpec
+from nusantara_fleet.model.traffic import Inputs as TrafficInputs
+from nusantara_fleet.model.traffic import Traffic, resolve_traffic
 from nusantara_fleet.model.workloads import Workloads, resolve_workloads
 from nusantara_fleet.model.workloads.checks import check_placement, workload_warnings
 
@@ -44,6 +49,8 @@ class Fleet:
     delivery: Delivery
     capacity: CapacityPlan
     observability: Observability
+    traffic: Traffic
+    prerequisites: Prerequisites
     sources: Sources
     warnings: tuple[Problem, ...] = ()  # what renders but deserves a look; `fleet synth` prints them
     # id of a plan -> the input fields it was built from, when loaded with `record` (`fleet explain`)
@@ -56,6 +63,12 @@ class Fleet:
     @property
     def gated_city(self) -> City:
         return next(city for city in self.cities if city.gated)
+
+    @property
+    def addons(self) -> tuple[Addon, ...]:
+        """Every chart the fleet installs through Argo CD, in a stable order (city, then name)."""
+        every = (*self.prerequisites.addons, *self.observability.addons, *self.traffic.addons)
+        return tuple(sorted(every, key=lambda addon: (addon.city, addon.name)))
 
     def city(self, name: str) -> City:
         return next(city for city in self.cities if city.name == name)
@@ -88,6 +101,8 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         delivery=resolve_delivery(spec, resolved),
         capacity=capacity,
         observability=resolve_observability(Inputs(spec, resolved, services, layer, workloads, demand)),
+        traffic=resolve_traffic(TrafficInputs(spec, resolved, services, layer, workloads)),
+        prerequisites=resolve_prerequisites(spec, resolved),
         sources=sources,
         warnings=(*workload_warnings(spec, sources), *capacity.warnings(sources)),
     )

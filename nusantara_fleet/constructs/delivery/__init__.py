@@ -21,9 +21,9 @@ def render_fleet_delivery(chart: RenderChart, *, fleet: Fleet) -> None:
     ArgoCdConfig(chart, fleet=fleet)
     for city in fleet.cities:
         ClusterSecret(chart, fleet=fleet, city=city)
-    if fleet.observability.addons:
+    if fleet.addons:
         AddonsProject(chart, fleet=fleet)
-        for addon in fleet.observability.addons:
+        for addon in fleet.addons:
             AddonApplication(chart, fleet=fleet, addon=addon)
     if fleet.delivery.strategy == "application-set":
         ArgoCdCmdParams(chart, fleet=fleet)

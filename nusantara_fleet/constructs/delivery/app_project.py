@@ -93,7 +93,7 @@ class FleetProject(Manifest):
 class AddonsProject(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet) -> None:
         delivery = fleet.delivery
-        addons = fleet.observability.addons
+        addons = fleet.addons
         super().__init__(
             scope,
             {

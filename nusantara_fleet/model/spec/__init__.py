@@ -23,6 +23,7 @@ from nusantara_fleet.model.spec.platform import (
     ResourceClasses,
     TargetsSpec,
 )
+from nusantara_fleet.model.spec.traffic import TrafficSpec
 from nusantara_fleet.model.spec.workloads import (
     CacheSpec,
     CityServiceSpec,
@@ -79,6 +80,9 @@ class FleetSpec(Spec):
     workloads: WorkloadsSpec = Field(default=WorkloadsSpec(), description="How every service runs.")
     report_cache: CacheSpec = Field(default=CacheSpec(), description="The per-city report cache.")
     network_policy: NetworkPolicySpec = Field(default=NetworkPolicySpec(), description="Cluster facts for policies.")
+    traffic: TrafficSpec = Field(
+        default=TrafficSpec(), description="Traffic between the cities: mesh, locality failover, global DNS."
+    )
     payment_providers: list[ExternalPeerSpec] = Field(
         default=[],
         description="Payment providers the payment services may call (the only egress outside the fleet). "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -107,6 +108,13 @@ class TargetsSpec(Spec):
 class NetworkSpec(Spec):
     pod_cidr: str = Field(pattern=IPV4_CIDR, description="Pod network of the city; unique in the fleet.")
     service_cidr: str = Field(pattern=IPV4_CIDR, description="Service network of the city; unique in the fleet.")
+    edge_address: IPv4Address = Field(
+        description="Public IPv4 address of the city's edge load balancer; global DNS answers with it."
+    )
+    eastwest_address: IPv4Address = Field(
+        description="IPv4 address of the city's mesh east-west gateway load balancer, which the other cities' "
+        "sidecars reach for this city's endpoints."
+    )
 
     _cidr = field_validator("pod_cidr", "service_cidr")(check_cidr)
 

@@ -1,0 +1,10 @@
+"""Traffic objects of one city: dns."""
+
+from __future__ import annotations
+
+from nusantara_fleet.constructs.manifest import RenderChart
+from nusantara_fleet.model import City, Fleet
+
+
+def render_city_dns(chart: RenderChart, *, fleet: Fleet, city: City) -> None:
+    return None

@@ -1,0 +1,1 @@
+"""`fleet scenarios`: the design's failure scenarios, judged from the rendered `dist/` alone."""
