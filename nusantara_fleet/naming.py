@@ -312,3 +312,12 @@ LOG_CLASSES = ("application", "audit", "security")
 def slo_rule(service: str) -> str:
     """The PrometheusRule of one service's SLOs (and its dashboard recordings)."""
     return f"{service}-slo"
+
+
+# --- traffic -----------------------------------------------------------------------------------------------
+
+
+def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
+    """The edge proxies' ServiceAccount: Istio names a Gateway's deployment `<gateway>-<class>`; ingress-nginx's
+    upstream install names its controller's account after itself."""
+    return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"

@@ -161,6 +161,8 @@ class Edge:
     http_port: int
     http_listener: str
     redirect_route: str
+    proxy_namespace: str  # where the edge proxies run: the source of edge traffic
+    proxy_account: str  # the edge proxies' ServiceAccount: their mesh identity
 
     @property
     def backends(self) -> tuple[Variant, ...]:

@@ -371,6 +371,8 @@ def _edge(f: _Fleet, exposed: App) -> Edge:
         http_port=HTTP_PORT,
         http_listener=naming.HTTP_LISTENER,
         redirect_route=f"{exposed.name}{naming.REDIRECT_SUFFIX}",
+        proxy_namespace=f.edge_namespace,
+        proxy_account=naming.edge_proxy_account(spec.edge, naming.EDGE_GATEWAY, spec.gateway_api.gateway_class),
     )
 
 
