@@ -41,6 +41,11 @@ def write_envs(target: Path, cities: int, services: int, base: Path = DEFAULT_EN
     for i, name in enumerate(names):
         city = copy.deepcopy(template_city)
         city.pop("services", None)
-        city["network"] = {"pod_cidr": f"10.{i}.0.0/16", "service_cidr": f"10.{100 + i}.0.0/16"}
+        city["network"] = {
+            "pod_cidr": f"10.{i}.0.0/16",
+            "service_cidr": f"10.{100 + i}.0.0/16",
+            "edge_address": f"198.18.0.{i + 1}",
+            "eastwest_address": f"10.{200 + i}.0.10",
+        }
         (target / f"{name}.yaml").write_text(yaml.safe_dump(city, sort_keys=False))
     return target

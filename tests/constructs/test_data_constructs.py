@@ -35,7 +35,12 @@ CITY = City(
     source="envs/medan.yaml",
     spec=CitySpec.model_validate(
         {
-            "network": {"pod_cidr": "10.90.0.0/16", "service_cidr": "10.190.0.0/16"},
+            "network": {
+                "pod_cidr": "10.90.0.0/16",
+                "service_cidr": "10.190.0.0/16",
+                "edge_address": "192.0.2.90",
+                "eastwest_address": "10.250.0.10",
+            },
             "database": {"object_storage": {"endpoint": "https://s3.example", "bucket": "backups"}},
         }
     ),

@@ -17,7 +17,12 @@ from nusantara_fleet.model import load_fleet
 from tests.support import Edit, edit_yaml, render_tree, set_primary, variant_envs
 
 MEDAN = {
-    "network": {"pod_cidr": "10.40.0.0/16", "service_cidr": "10.140.0.0/16"},
+    "network": {
+        "pod_cidr": "10.40.0.0/16",
+        "service_cidr": "10.140.0.0/16",
+        "edge_address": "192.0.2.40",
+        "eastwest_address": "10.240.0.10",
+    },
     "database": {
         "object_storage": {
             "endpoint": "https://s3.medan.nusantaramart.internal",

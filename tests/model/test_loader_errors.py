@@ -178,7 +178,11 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
     ),
     (
         "duplicate-city",
-        write("jakarta.yml", "network: {pod_cidr: 10.90.0.0/16, service_cidr: 10.190.0.0/16}\n"),
+        write(
+            "jakarta.yml",
+            "network: {pod_cidr: 10.90.0.0/16, service_cidr: 10.190.0.0/16, edge_address: 192.0.2.90, "
+            "eastwest_address: 10.250.0.10}\n",
+        ),
         [
             "envs/jakarta.yml: city 'jakarta' is defined twice (also in envs/jakarta.yaml); keep one file per city",
         ],
@@ -229,7 +233,11 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
     ),
     (
         "city-file-name-not-a-dns-label",
-        write("Medan_City.yaml", "network: {pod_cidr: 10.90.0.0/16, service_cidr: 10.190.0.0/16}\n"),
+        write(
+            "Medan_City.yaml",
+            "network: {pod_cidr: 10.90.0.0/16, service_cidr: 10.190.0.0/16, edge_address: 192.0.2.90, "
+            "eastwest_address: 10.250.0.10}\n",
+        ),
         [
             "envs/Medan_City.yaml: city file name 'Medan_City' must be a DNS label: lowercase letters, "
             "digits and '-', starting with a letter, at most 32 characters, e.g. `jakarta` (and not fleet); "

@@ -114,6 +114,7 @@ def test_a_fourth_city_is_one_small_file(envs: Path, tmp_path: Path) -> None:
     (envs / "medan.yaml").write_text(
         "# yaml-language-server: $schema=schema/city.schema.json\n"
         "network:\n  pod_cidr: 10.40.0.0/16\n  service_cidr: 10.140.0.0/16\n"
+        "  edge_address: 192.0.2.40\n  eastwest_address: 10.240.0.10\n"
         "database:\n  object_storage: {endpoint: https://s3.medan.nusantaramart.internal, "
         "bucket: nusantaramart-postgres-medan}\n"
     )
