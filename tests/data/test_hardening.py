@@ -349,7 +349,7 @@ def test_the_api_server_is_reached_at_the_cluster_fact(quorum: Docs, tmp_path: P
 
 @pytest.mark.parametrize(
     ("endpoint", "line"),
-    [("https://s3.bandung.nusantaramart.internal:99999", 6), ("https://:9000", 6), ("https://[s3.bandung", 6)],
+    [("https://s3.bandung.nusantaramart.internal:99999", 8), ("https://:9000", 8), ("https://[s3.bandung", 8)],
     ids=["port-out-of-range", "no-host", "unparsable"],
 )
 def test_an_object_storage_endpoint_must_name_a_host_and_a_valid_port(envs: Path, endpoint: str, line: int) -> None:
@@ -369,7 +369,7 @@ def test_network_facts_must_be_network_addresses(envs: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_fleet(envs)
     assert sorted(str(p) for p in caught.value.problems) == [
-        "envs/bandung.yaml:8: database.object_storage.cidrs: '192.0.2.7/28' has host bits set; write the network "
+        "envs/bandung.yaml:10: database.object_storage.cidrs: '192.0.2.7/28' has host bits set; write the network "
         "address '192.0.2.0/28'",
         "envs/fleet.yaml:205: network_policy.api_server_cidrs: '10.0.0.1/8' has host bits set; write the network "
         "address '10.0.0.0/8'",

@@ -219,7 +219,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "canary-tag-latest",
         city_set("bandung", "services", value={"order": {"canary": {"tag": "latest", "weight": 10}}}),
         [
-            "envs/bandung.yaml:11: services.order.canary.tag: 'latest' must be a pinned release tag such as "
+            "envs/bandung.yaml:13: services.order.canary.tag: 'latest' must be a pinned release tag such as "
             "`1.4.2` (letters, digits, '.', '_', '-'); `latest` and empty tags are never deployable",
         ],
     ),
@@ -227,7 +227,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "unknown-service-in-city",
         city_set("bandung", "services", value={"ordr": {"tag": "2.5.0"}}),
         [
-            "envs/bandung.yaml:9: services.ordr: unknown service 'ordr'; did you mean 'order'? services in "
+            "envs/bandung.yaml:11: services.ordr: unknown service 'ordr'; did you mean 'order'? services in "
             "fleet.yaml: catalog, gateway, inventory, order, payment, report",
         ],
     ),
@@ -289,7 +289,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "bucket-with-underscore",
         city_set("bandung", "database", "object_storage", "bucket", value="fleet_backups"),
         [
-            "envs/bandung.yaml:7: database.object_storage.bucket: 'fleet_backups' must be an S3 bucket "
+            "envs/bandung.yaml:9: database.object_storage.bucket: 'fleet_backups' must be an S3 bucket "
             "name: 3-63 lowercase letters, digits, '.' and '-', e.g. `fleet-backups`",
         ],
     ),
@@ -318,7 +318,7 @@ def test_canary_weight_above_half_is_rejected(envs: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_fleet(envs)
     assert [str(p) for p in caught.value.problems] == [
-        "envs/bandung.yaml:12: services.order.canary.weight: Input should be less than or equal to 50 (got 60)"
+        "envs/bandung.yaml:14: services.order.canary.weight: Input should be less than or equal to 50 (got 60)"
     ]
 
 
