@@ -36,6 +36,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.errors import Problem
 from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.problems import Sources
+from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.traffic.inputs import Inputs
 
 # istiod's `PILOT_DEBOUNCE_MAX` (pilot/pkg/features/tuning.go, 1.30.3): the longest it holds back a push
@@ -153,6 +154,7 @@ def _destinations(inputs: Inputs, city: str) -> tuple[Destination, ...]:
     return tuple(sorted(found, key=lambda destination: destination.name))
 
 
+@traced
 def resolve_failover(inputs: Inputs) -> FailoverPlan:
     spec = inputs.spec.traffic.failover
     orders = {city.name: failover_order(inputs, city.name) for city in inputs.cities}
