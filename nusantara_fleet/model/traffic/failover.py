@@ -25,6 +25,9 @@ Time to fail over (the figures are on the plan and in each DestinationRule's ann
   times the pod's ejections, then the pod is tried again.
 - a pod that refuses connections is ejected after `consecutive_local_origin_failures` connect failures,
   within milliseconds under load.
+One NotReady pod of two moves nothing out of the city (it is no longer sent, so the city's priority stays
+fully healthy); one ejected pod of two spills 30 % to the next city (Envoy's priority health x 1.4). A
+remote city is one endpoint to the caller (its east-west gateway), so it is ejected as a whole.
 """
 
 from __future__ import annotations
