@@ -321,3 +321,16 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
     """The edge proxies' ServiceAccount: Istio names a Gateway's deployment `<gateway>-<class>`; ingress-nginx's
     upstream install names its controller's account after itself."""
     return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"
+
+
+# Traffic: locality failover
+# The node label Istio reads a proxy's and an endpoint's locality from; each city's nodes carry the city's name.
+REGION_LABEL = "topology.kubernetes.io/region"
+# On every DestinationRule: the derived seconds until a city's callers leave its endpoints, for `fleet scenarios`.
+FAILOVER_SECONDS = "fleet.nusantaramart.co.id/failover-seconds"  # all local pods NotReady
+EJECTION_SECONDS = "fleet.nusantaramart.co.id/ejection-seconds"  # local pods hang while still Ready
+
+
+def node_region(city: str) -> str:
+    """The `REGION_LABEL` value of a city's nodes: the city's name, so Istio's regions are the fleet's cities."""
+    return city

@@ -18,9 +18,17 @@ deny_canary_weight contains msg if {
 deny_canary_weight contains msg if {
 	input.kind == "VirtualService"
 	some http in input.spec.http
+	not routes_to_itself(http)
 	share := canary_share([destination(route) | some route in http.route], 100)
 	not valid_share(share)
 	msg := sprintf("%s: canary backends take %v%% of a route's traffic; keep it within 0-%v%%", [object_id, share, max_canary_pct])
+}
+
+# A route of the service's own host to itself, no subset (a request timeout, as the failover renders for a
+# canary Service too): the split happened before, where the caller chose the canary's host.
+routes_to_itself(http) if {
+	own := [route | some route in http.route; object.get(route.destination, "subset", "") == ""; route.destination.host in input.spec.hosts]
+	count(own) == count(http.route)
 }
 
 # A destination as a weighted backend named after its subset (or host), so both kinds share one rule.

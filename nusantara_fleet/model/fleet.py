@@ -91,6 +91,7 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
     workloads = resolve_workloads(spec, resolved, services, layer, demand)
     data_plans = plan_data(spec, layer, resolved)
     capacity = resolve_capacity(spec, demand, resolved, services, layer, workloads, data_plans)
+    traffic = resolve_traffic(TrafficInputs(spec, resolved, services, layer, workloads))
     return Fleet(
         spec=spec,
         cities=resolved,
@@ -101,8 +102,12 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         delivery=resolve_delivery(spec, resolved),
         capacity=capacity,
         observability=resolve_observability(Inputs(spec, resolved, services, layer, workloads, demand)),
-        traffic=resolve_traffic(TrafficInputs(spec, resolved, services, layer, workloads)),
+        traffic=traffic,
         prerequisites=resolve_prerequisites(spec, resolved),
         sources=sources,
-        warnings=(*workload_warnings(spec, sources), *capacity.warnings(sources)),
+        warnings=(
+            *workload_warnings(spec, sources),
+            *capacity.warnings(sources),
+            *traffic.failover.warnings(sources),
+        ),
     )
