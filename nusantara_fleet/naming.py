@@ -321,3 +321,15 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
     """The edge proxies' ServiceAccount: Istio names a Gateway's deployment `<gateway>-<class>`; ingress-nginx's
     upstream install names its controller's account after itself."""
     return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"
+
+
+# --- scenarios ---------------------------------------------------------------------------------------------
+# What `fleet scenarios` reads in dist/ besides the names above; the traffic objects' names are the traffic
+# constructs' (edge Gateway, one HTTPRoute and one Gslb per public host, named after its `hosts` key).
+SCENARIO_FAILOVER_SECONDS = "fleet.nusantaramart.co.id/failover-seconds"  # on a DestinationRule
+SCENARIO_EDGE_GATEWAY = "edge"
+SCENARIO_API_HOST = "api"  # `hosts.api`: pinned to the primary city
+SCENARIO_WEB_HOST = "web"  # `hosts.web`: the user's nearest city
+SCENARIO_POSTGRES_CONFIG = "postgres.yml"  # the patroni ConfigMap's key for members that may lead
+SCENARIO_REPORTING_CONFIG = "postgres-reporting.yml"
+SCENARIO_FAILOVER_MODE_ENV = "FAILOVER_MODE"  # on the promotion Job: quorum or standby-clusters

@@ -1,0 +1,357 @@
+"""Each design scenario run on the rendered fleet: what a user in each city gets, against what the design expects.
+
+A field that differs is a divergence (exit 1), unless it is what k8gb gives where it cannot express the design:
+its `failover` strategy has one primary and unordered secondaries, `roundRobin` no notion of nearness, so both
+answer every healthy city. That is a stated deviation, listed but not a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nusantara_fleet import naming
+from nusantara_fleet.diff.objects import Tree
+from nusantara_fleet.scenarios.design import RULES, Expected, expect, traffic_order
+from nusantara_fleet.scenarios.facts import REPORTING, Facts, read_facts
+from nusantara_fleet.scenarios.simulate import FAILOVER, ROUND_ROBIN, Groups, Outage, World
+from nusantara_fleet.validate.documents import Document, load_documents
+
+OK, DEVIATION, DIVERGENCE = "ok", "deviation", "divergence"
+EDGE_BACKEND = "gateway"  # the Service behind the edge routes: its loss in a city is what k8gb watches
+DEVIATIONS = {
+    FAILOVER: "k8gb failover has one primary and unordered secondaries: with the primary lost it answers every "
+    "healthy city",
+    ROUND_ROBIN: "k8gb roundRobin answers every healthy city: nearest-city answers need geoip and a GeoIP database "
+    "of the cities' networks (traffic.md §2.5)",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    subject: str  # what exactly is down, e.g. `catalog in bandung`
+    outage: Outage
+    service: str | None = None  # the service whose calls are followed
+    users: tuple[str, ...] = ()  # the users the table shows (every user is compared)
+
+    @property
+    def title(self) -> str:
+        return f"{RULES[self.key][0]}: {self.subject}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One field of one user's view: expected, observed, and the verdict."""
+
+    field: str
+    expected: str
+    observed: str
+    verdict: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Time:
+    what: str
+    seconds: int | None
+    formula: str
+
+
+@dataclass(frozen=True)
+class UserView:
+    user: str
+    checks: tuple[Check, ...]
+    times: tuple[Time, ...]
+    shown: bool
+
+    @property
+    def verdict(self) -> str:
+        verdicts = {check.verdict for check in self.checks}
+        return DIVERGENCE if DIVERGENCE in verdicts else DEVIATION if DEVIATION in verdicts else OK
+
+    def check(self, name: str) -> Check | None:
+        return next((check for check in self.checks if check.field == name), None)
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    views: tuple[UserView, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    primary: str
+    cities: tuple[str, ...]
+    preference: tuple[str, ...]
+    hosts: dict[str, str]  # Gslb name -> public host
+    results: tuple[Result, ...] = field(default=())
+
+    def divergences(self) -> list[str]:
+        return list(self._lines(DIVERGENCE))
+
+    def deviations(self) -> list[str]:
+        """Each stated deviation once, with where it shows first."""
+        seen: dict[str, str] = {}
+        for line in self._lines(DEVIATION, why_only=True):
+            seen.setdefault(line, line)
+        return list(seen)
+
+    def _lines(self, verdict: str, *, why_only: bool = False) -> Iterator[str]:
+        for result in self.results:
+            for view in result.views:
+                for check in view.checks:
+                    if check.verdict != verdict:
+                        continue
+                    if why_only:
+                        yield check.why
+                        continue
+                    why = f" ({check.why})" if check.why else ""
+                    yield (
+                        f"{result.scenario.key} {result.scenario.title}: user in {view.user}: {check.field}: "
+                        f"expected {check.expected}, the fleet gives {check.observed}{why}"
+                    )
+
+    @property
+    def passed(self) -> bool:
+        return not self.divergences()
+
+    def city_verdicts(self) -> dict[str, int]:
+        """Per user city, how many checks diverge."""
+        counts = dict.fromkeys(self.cities, 0)
+        for result in self.results:
+            for view in result.views:
+                counts[view.user] = counts.get(view.user, 0) + sum(c.verdict == DIVERGENCE for c in view.checks)
+        return counts
+
+
+def _groups(groups: Groups) -> str:
+    return ", then ".join("+".join(group) for group in groups) if groups else "nobody"
+
+
+def _cities(cities: Iterable[str]) -> str:
+    shown = list(cities)
+    return "+".join(shown) if shown else "nothing"
+
+
+def _per_service(values: dict[str, str | None]) -> str:
+    distinct = set(values.values())
+    if len(distinct) == 1:
+        [only] = distinct
+        return only or "nobody"
+    return "; ".join(f"{name}: {city or 'nobody'}" for name, city in sorted(values.items()))
+
+
+def scenarios(facts: Facts) -> list[Scenario]:
+    """Every design scenario on this fleet: per city and service for the service-level ones, per city or pair."""
+    primary, cities = facts.primary, facts.cities
+    services = sorted({name for city in facts.city.values() for name in city.workloads})
+    found: list[Scenario] = []
+    for city in cities:
+        for service in services:
+            outage = Outage(one_pod=frozenset({(city, service)}))
+            found.append(Scenario("a", f"{service} in {city}", outage, service, (city,)))
+    for city in (c for c in cities if c != primary):
+        for service in services:
+            outage = Outage(all_pods=frozenset({(city, service)}))
+            found.append(Scenario("b", f"{service} in {city}", outage, service, (city,)))
+    found.append(Scenario("c", primary, Outage(cities=frozenset({primary})), users=cities))
+    for city in (c for c in cities if c != primary):
+        replicas = [m.name for m in facts.members if m.city == city and m.role != REPORTING]
+        if replicas:
+            outage = Outage(members=frozenset(replicas))
+            found.append(Scenario("d", f"{', '.join(replicas)} in {city}", outage, users=(city,)))
+    leader = World(facts, Outage()).initial_leader()
+    if leader is not None:
+        found.append(
+            Scenario("e", f"{leader.name} in {primary}", Outage(members=frozenset({leader.name})), users=cities)
+        )
+    for index, first in enumerate(cities):
+        for second in cities[index + 1 :]:
+            pair = frozenset({first, second})
+            found.append(Scenario("f", f"{first} and {second}", Outage(cities=pair), users=cities))
+    return found
+
+
+def _verdict(name: str, expected: tuple[str, ...], observed: set[str], everyone: set[str], strategy: str) -> str:
+    if set(expected) == observed:
+        return OK
+    if strategy in DEVIATIONS and observed == everyone and set(expected) < observed:
+        return DEVIATION
+    return DIVERGENCE
+
+
+def _observe(world: World, scenario: Scenario, user: str, wanted: Expected, hosts: dict[str, str]) -> UserView:
+    facts = world.facts
+    checks: list[Check] = []
+    times: list[Time] = []
+    answers: dict[str, tuple[set[str], list[str]]] = {name: world.resolve(name) for name in hosts}
+    by_address = {c.edge_address: name for name, c in facts.city.items() if c.edge_address}
+
+    def cities_of(addresses: set[str]) -> set[str]:
+        return {by_address.get(address, address) for address in addresses}
+
+    def healthy_everyone(name: str) -> set[str]:
+        return {c for c in facts.cities if world.healthy(c, name)}
+
+    def strategy(name: str) -> str:
+        return next((g.strategy for c in facts.cities if (g := world.gslb(c, name)) is not None), "")
+
+    # where the user's requests enter: their own city while it stands, else wherever DNS sends them
+    entry_cities: tuple[str, ...]
+    if world.alive(user):
+        entry_cities = (user,)
+        serves_why = ""
+        if scenario.service is not None:
+            observed_groups, serves_why = world.serving(user, scenario.service)
+        else:
+            observed_groups = ((user,),)
+    else:
+        found = cities_of(answers.get(naming.SCENARIO_WEB_HOST, (set(), []))[0])
+        entry_cities = tuple(c for c in facts.cities if c in found)
+        observed_groups = (entry_cities,) if entry_cities else ()
+        serves_why = ""
+    expected_groups = wanted.serves
+    if observed_groups == expected_groups:
+        serves_verdict = OK
+    elif not world.alive(user) and len(observed_groups) == 1 and len(expected_groups) == 1:
+        web = naming.SCENARIO_WEB_HOST
+        serves_verdict = _verdict(
+            web, expected_groups[0], set(observed_groups[0]), healthy_everyone(web), strategy(web)
+        )
+        serves_why = DEVIATIONS.get(strategy(web), "") if serves_verdict == DEVIATION else serves_why
+    else:
+        serves_verdict = DIVERGENCE
+    subject = f"calls of {scenario.service}" if scenario.service else "requests"
+    checks.append(Check(subject, _groups(expected_groups), _groups(observed_groups), serves_verdict, serves_why))
+
+    for name, public in hosts.items():
+        addresses, missing = answers[name]
+        observed = cities_of(addresses)
+        expected = wanted.dns.get(name, ())
+        verdict = _verdict(name, expected, observed, healthy_everyone(name), strategy(name))
+        why = DEVIATIONS[strategy(name)] if verdict == DEVIATION else ""
+        if verdict == DIVERGENCE and missing:
+            why = f"no Gslb {name} in {', '.join(missing)}"
+        elif verdict == DIVERGENCE:
+            unaddressed = [c for c in facts.cities if world.alive(c) and facts.city[c].edge_address is None]
+            why = (
+                f"no address on Gateway {naming.SCENARIO_EDGE_GATEWAY} in {', '.join(unaddressed)}"
+                if unaddressed
+                else ""
+            )
+        ordered = [c for c in facts.cities if c in observed] + sorted(observed - set(facts.cities))
+        checks.append(Check(f"DNS {public}", _cities(expected), _cities(ordered), verdict, why))
+
+    entry = next((c for c in entry_cities if c == (wanted.serves[0][0] if wanted.serves else None)), None)
+    entry = entry or (entry_cities[0] if entry_cities else None)
+    leader, elected = world.leader()
+    if entry is not None:
+        workloads = facts.city[entry].workloads
+        reads = {name: world.reads(entry, workloads[name], leader) for name in wanted.reads if name in workloads}
+        writes = {name: world.writes(entry, workloads[name], leader) for name in wanted.writes if name in workloads}
+    else:
+        reads, writes = {}, {}
+    for label, want, got in (("database reads", wanted.reads, reads), ("writes", wanted.writes, writes)):
+        if want or got:
+            verdict = OK if want == got else DIVERGENCE
+            why = ""
+            if verdict == DIVERGENCE and label == "database reads":
+                lost = sorted(name for name, city in got.items() if city is None)
+                why = f"no host of {', '.join(lost)} reaches a live member" if lost else ""
+            checks.append(Check(label, _per_service(want), _per_service(got), verdict, why))
+
+    times.extend(_times(world, scenario, user, elected, hosts))
+    for time in times:
+        if time.seconds is None and scenario.key == "b" and user in scenario.users:
+            checks.append(Check("time", "stated", "not stated", DIVERGENCE, time.formula))
+    return UserView(user, tuple(checks), tuple(times), user in scenario.users)
+
+
+def _times(world: World, scenario: Scenario, user: str, elected: bool, hosts: dict[str, str]) -> Iterator[Time]:
+    facts = world.facts
+    if scenario.key == "a" and scenario.service and user in scenario.users:
+        workload = facts.city[user].workloads.get(scenario.service)
+        seconds = workload.readiness_seconds if workload else None
+        yield Time("pod out of rotation", seconds, "readiness periodSeconds x failureThreshold")
+    if scenario.key == "b" and scenario.service and user in scenario.users:
+        workload = facts.city[user].workloads.get(scenario.service)
+        rule = workload.rule if workload else None
+        seconds = rule.failover_seconds if rule else None
+        yield Time("fail over", seconds, f"DestinationRule annotation {naming.SCENARIO_FAILOVER_SECONDS}")
+    if scenario.outage.cities or (scenario.key == "b" and scenario.service == EDGE_BACKEND):
+        for name, public in hosts.items():
+            yield Time(f"DNS {public}", world.dns_seconds(name), "Gslb dnsTtlSeconds + k8gb reconcileRequeueSeconds")
+    if elected:
+        ttl, loop = facts.patroni.ttl, facts.patroni.loop_wait
+        seconds = ttl + loop if ttl is not None and loop is not None else None
+        yield Time("writes back", seconds, f"Patroni ttl {ttl} + loop_wait {loop}, then the promotion")
+
+
+def _reads_kind(facts: Facts) -> dict[str, str]:
+    """Per service of the primary city, whether its reads go to the reporting members (its first read host's)."""
+    world = World(facts, Outage())
+    kinds: dict[str, str] = {}
+    for name, workload in facts.city[facts.primary].workloads.items():
+        if not workload.read_hosts:
+            continue
+        selector = facts.city[facts.primary].db_services.get(workload.read_hosts[0])
+        leader = world.initial_leader()
+        members = [m for m in facts.members if selector and world._selects(selector, m, leader)]
+        kinds[name] = REPORTING if members and all(m.role == REPORTING for m in members) else "member"
+    return kinds
+
+
+def _hosts(facts: Facts) -> dict[str, str]:
+    hosts: dict[str, str] = {}
+    for name in (naming.SCENARIO_API_HOST, naming.SCENARIO_WEB_HOST):
+        route = next((g.route for c in facts.city.values() if (g := c.gslbs.get(name)) and g.route), None)
+        hosts[name] = route.hostnames[0] if route and route.hostnames else f"{name} host"
+    return hosts
+
+
+def judge(facts: Facts) -> Report:
+    hosts = _hosts(facts)
+    kinds = _reads_kind(facts)
+    results = []
+    for scenario in scenarios(facts):
+        world = World(facts, scenario.outage)
+        outage = scenario.outage
+        views = []
+        for user in facts.cities:
+            down_service = next((city for city, s in outage.all_pods if s == scenario.service), None)
+            edge_down = {city for city, s in outage.all_pods if s == EDGE_BACKEND}
+            wanted = expect(
+                facts,
+                user,
+                down=set(outage.cities),
+                service=scenario.service,
+                service_down_in=down_service,
+                edge_down=edge_down,
+                members_down=set(outage.members),
+                reads_kind=kinds,
+            )
+            views.append(_observe(world, scenario, user, wanted, hosts))
+        results.append(Result(scenario, tuple(views), tuple(dict.fromkeys(world.notes))))
+    return Report(facts.primary, facts.cities, facts.preference, hosts, tuple(results))
+
+
+def judge_documents(documents: Iterable[Document], shown: str) -> Report:
+    return judge(read_facts(documents, shown))
+
+
+def judge_tree(dist: Path) -> Report:
+    """The scenarios on a rendered directory (`fleet scenarios DIST`)."""
+    return judge_documents(load_documents(dist), str(dist))
+
+
+def judge_diff_tree(tree: Tree, shown: str) -> Report:
+    """The scenarios on one side of `fleet diff` (its files by chart)."""
+    documents = [Document(f"{chart}/{name}", 0, entry.body()) for (chart, name), entry in sorted(tree.items())]
+    return judge_documents(documents, shown)
+
+
+__all__ = ["DEVIATION", "DIVERGENCE", "OK", "Report", "judge", "judge_diff_tree", "judge_tree", "traffic_order"]
