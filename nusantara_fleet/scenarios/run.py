@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nusantara_fleet import naming
-from nusantara_fleet.diff.objects import Tree
 from nusantara_fleet.scenarios.design import RULES, Expected, expect, traffic_order
 from nusantara_fleet.scenarios.facts import REPORTING, Facts, read_facts
 from nusantara_fleet.scenarios.simulate import FAILOVER, ROUND_ROBIN, Groups, Outage, World
 from nusantara_fleet.validate.documents import Document, load_documents
+
+if TYPE_CHECKING:  # the diff package renders (cdk8s); reading a tree must not import it
+    from nusantara_fleet.diff.objects import Tree
 
 OK, DEVIATION, DIVERGENCE = "ok", "deviation", "divergence"
 EDGE_BACKEND = "gateway"  # the Service behind the edge routes: its loss in a city is what k8gb watches

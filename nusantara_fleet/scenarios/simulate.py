@@ -143,7 +143,7 @@ class World:
             primary = gslb.primary_tag
             if primary == city:
                 return own or set().union(*remote.values())
-            if remote.get(primary):
+            if primary is not None and remote.get(primary):
                 return remote[primary]
             return everyone
         return everyone
