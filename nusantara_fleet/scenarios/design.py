@@ -26,7 +26,8 @@ RULES: dict[str, tuple[str, str]] = {
     "c": (
         "the primary city fully down",
         "reads keep working in the other cities; the primary's users go to the first city of the failover "
-        "preference; writes stop until the database fails over, then go to that city, and so does the API host",
+        "preference; writes stop until the database fails over, then go to that city (standby clusters: once "
+        "`primary` is changed), and so does the API host",
     ),
     "d": (
         "a replica database down",
@@ -39,7 +40,8 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "f": (
         "two cities down",
-        "the remaining city serves everyone's reads; writes stop (no etcd quorum: read-only)",
+        "the remaining city serves everyone's reads; writes stop (quorum mode: no etcd quorum, read-only; standby "
+        "clusters: the primary city writes on while it stands)",
     ),
 }
 
@@ -109,11 +111,12 @@ def _live(member: Member, alive: set[str], members_down: set[str]) -> bool:
 
 
 def _writer(facts: Facts, alive: set[str], members_down: set[str]) -> str | None:
-    """Most cities lost: read-only. Else the primary city while one of its members may lead, else the first
-    city of the preference that has one."""
-    if 2 * len(alive) <= len(facts.cities):
+    """The primary city while one of its members may lead. Quorum mode: most cities lost is read-only, else the
+    first city of the preference with such a member takes over. Standby clusters: another city only once an
+    operator changes `primary`."""
+    if facts.quorum and 2 * len(alive) <= len(facts.cities):
         return None
-    for city in (facts.primary, *facts.preference):
+    for city in (facts.primary, *facts.preference) if facts.quorum else (facts.primary,):
         if any(m.city == city and m.may_lead and _live(m, alive, members_down) for m in facts.members):
             return city
     return None

@@ -134,6 +134,13 @@ class Facts:
     published: dict[str, Selector]  # external-dns hostname -> the Service behind it
 
     @property
+    def quorum(self) -> bool:
+        """One Patroni cluster across the cities on a shared etcd; else a cluster per city, standbys of the primary."""
+        if self.patroni.mode:
+            return self.patroni.mode == QUORUM
+        return any(city.etcd_members for city in self.city.values())
+
+    @property
     def preference(self) -> tuple[str, ...]:
         """Other cities in the order Patroni would promote them: highest failover_priority first."""
         best: dict[str, int] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nusantara_fleet import naming
-from nusantara_fleet.scenarios.facts import QUORUM, Facts, Gslb, Member, Rule, Selector, Workload
+from nusantara_fleet.scenarios.facts import Facts, Gslb, Member, Rule, Selector, Workload
 
 FAILOVER, ROUND_ROBIN = "failover", "roundRobin"
 PREFER_STANDBY, STANDBY = "prefer-standby", ("standby", "read-only")
@@ -178,31 +178,32 @@ class World:
     def member_alive(self, member: Member) -> bool:
         return self.alive(member.city) and member.name not in self.outage.members
 
-    def mode(self) -> str | None:
-        if self.facts.patroni.mode:
-            return self.facts.patroni.mode
-        return QUORUM if any(c.etcd_members for c in self.facts.city.values()) else None
-
     def leader(self) -> tuple[Member | None, bool]:
         """The writable member once Patroni has acted, and whether it took an election to get there."""
         first = self.initial_leader()
-        total = sum(c.etcd_members for c in self.facts.city.values())
-        up = sum(c.etcd_members for name, c in self.facts.city.items() if self.alive(name))
-        if self.mode() == QUORUM:
+        if first is not None and self.member_alive(first) and not self.facts.quorum:
+            return first, False
+        if self.facts.quorum:
+            total = sum(c.etcd_members for c in self.facts.city.values())
+            up = sum(c.etcd_members for name, c in self.facts.city.items() if self.alive(name))
             if 2 * up <= total:
                 # failsafe_mode keeps a leader only while it reaches every member; a lost city is unreachable
                 self.notes.append(f"etcd has {up} of {total} members: no quorum, the leader demotes (read-only)")
                 return None, False
             if first is not None and self.member_alive(first):
                 return first, False
-            candidates = [m for m in self.facts.members if self.member_alive(m) and m.may_lead]
-            if not candidates:
-                return None, True
-            return min(candidates, key=lambda m: (-m.priority, self.facts.cities.index(m.city), m.name)), True
-        if first is not None and self.member_alive(first):
-            return first, False
-        self.notes.append("standby clusters: a new primary is promoted by changing `primary` (manual)")
-        return None, True
+        # quorum: any member may take over; standby clusters: only the primary city's own cluster fails over
+        # by itself, another city is promoted by changing `primary`
+        candidates = [
+            m
+            for m in self.facts.members
+            if self.member_alive(m) and m.may_lead and (self.facts.quorum or m.city == self.facts.primary)
+        ]
+        if not candidates:
+            if not self.facts.quorum:
+                self.notes.append("standby clusters: another city is promoted by changing `primary` (manual)")
+            return None, True
+        return min(candidates, key=lambda m: (-m.priority, self.facts.cities.index(m.city), m.name)), True
 
     def _selects(self, selector: Selector, member: Member, leader: Member | None) -> bool:
         role = LEADER_ROLE if leader is not None and member.name == leader.name else REPLICA_ROLE

@@ -14,7 +14,7 @@ from nusantara_fleet.cli import main
 from nusantara_fleet.scenarios.run import DEVIATIONS, Check, UserView, judge_tree
 from nusantara_fleet.scenarios.simulate import FAILOVER, ROUND_ROBIN, Locality, locality_failover
 from tests.scenarios.conftest import scenario_tree
-from tests.support import DIST, ENVS
+from tests.support import DIST, ENVS, render_variant, set_mode
 
 B = "b a branch city's service fully down: catalog in bandung: user in bandung"
 
@@ -206,3 +206,17 @@ def test_an_unusable_tree_exits_2_with_a_json_error(capsys: pytest.CaptureFixtur
     assert (
         err.splitlines()[0] == f"error: {tmp_path}: has no ConfigMap fleet-topology in fleet/: is it a rendered fleet?"
     )
+
+
+def test_standby_clusters_fail_over_by_hand(tmp_path: Path) -> None:
+    """A cluster per city: the primary city's own members take over by themselves, another city only once
+    `primary` changes, and losing two branches leaves the primary writing."""
+    _, out = render_variant(tmp_path, lambda envs: set_mode(envs, "standby-clusters"))
+    report = judge_tree(scenario_tree(out, tmp_path / "envs", tmp_path / "judged"))
+    assert report.divergences() == []
+    by_key = {(r.scenario.key, r.scenario.subject): r for r in report.results}
+    primary_down = by_key[("c", "jakarta")]
+    assert {_check(v, "writes").observed for v in primary_down.views} == {"nobody"}
+    assert primary_down.notes == ("standby clusters: another city is promoted by changing `primary` (manual)",)
+    assert {_check(v, "writes").observed for v in by_key[("e", "postgres-jakarta-0 in jakarta")].views} == {"jakarta"}
+    assert {_check(v, "writes").observed for v in by_key[("f", "bandung and surabaya")].views} == {"jakarta"}
