@@ -89,7 +89,8 @@ def _header(report: Report) -> list[str]:
     return [
         f"primary {report.primary}; cities {', '.join(report.cities)}; failover preference "
         f"{', '.join(report.preference) or 'none'}",
-        f"hosts: api {report.hosts['api']}, web {report.hosts['web']}",
+        f"hosts: api {report.hosts['api']}, web {report.hosts['web']}; edge addresses: "
+        + ", ".join(f"{city} {address or 'none'}" for city, address in report.edges.items()),
     ]
 
 
@@ -122,6 +123,7 @@ def as_json(report: Report) -> str:
         "cities": list(report.cities),
         "preference": list(report.preference),
         "hosts": report.hosts,
+        "edges": report.edges,
         "passed": report.passed,
         "divergences": report.divergences(),
         "deviations": report.deviations(),
@@ -137,6 +139,7 @@ def as_json(report: Report) -> str:
                         "verdict": view.verdict,
                         "checks": [asdict(check) for check in view.checks],
                         "times": [asdict(time) for time in view.times],
+                        "addresses": dict(view.addresses),
                     }
                     for view in result.views
                 ],
@@ -148,7 +151,7 @@ def as_json(report: Report) -> str:
 
 
 def _md(text: str) -> str:
-    return html.escape(text).replace("|", "\\|")
+    return html.escape(text, quote=False).replace("|", "\\|")
 
 
 def markdown(report: Report) -> str:

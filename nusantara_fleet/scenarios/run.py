@@ -68,6 +68,7 @@ class UserView:
     checks: tuple[Check, ...]
     times: tuple[Time, ...]
     shown: bool
+    addresses: tuple[tuple[str, tuple[str, ...]], ...] = ()  # public host -> what it resolves to
 
     @property
     def verdict(self) -> str:
@@ -92,6 +93,7 @@ class Report:
     preference: tuple[str, ...]
     hosts: dict[str, str]  # Gslb name -> public host
     results: tuple[Result, ...] = field(default=())
+    edges: dict[str, str | None] = field(default_factory=dict)  # city -> its edge Gateway's address
 
     def divergences(self) -> list[str]:
         return list(self._lines(DIVERGENCE))
@@ -271,7 +273,8 @@ def _observe(world: World, scenario: Scenario, user: str, wanted: Expected, host
     for time in times:
         if time.seconds is None and scenario.key == "b" and user in scenario.users:
             checks.append(Check("time", "stated", "not stated", DIVERGENCE, time.formula))
-    return UserView(user, tuple(checks), tuple(times), user in scenario.users)
+    resolved = tuple((hosts[name], tuple(sorted(answers[name][0]))) for name in hosts)
+    return UserView(user, tuple(checks), tuple(times), user in scenario.users, resolved)
 
 
 def _times(world: World, scenario: Scenario, user: str, elected: bool, hosts: dict[str, str]) -> Iterator[Time]:
@@ -339,7 +342,8 @@ def judge(facts: Facts) -> Report:
             )
             views.append(_observe(world, scenario, user, wanted, hosts))
         results.append(Result(scenario, tuple(views), tuple(dict.fromkeys(world.notes))))
-    return Report(facts.primary, facts.cities, facts.preference, hosts, tuple(results))
+    edges = {name: city.edge_address for name, city in facts.city.items()}
+    return Report(facts.primary, facts.cities, facts.preference, hosts, tuple(results), edges)
 
 
 def judge_documents(documents: Iterable[Document], shown: str) -> Report:
