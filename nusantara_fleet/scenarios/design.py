@@ -54,6 +54,7 @@ def traffic_order(facts: Facts, city: str) -> tuple[str, ...]:
 class Expected:
     """What a user in one city should get; the simulation produces the same shape."""
 
+    entry: str | None  # the city whose edge the user's requests enter at
     serves: tuple[tuple[str, ...], ...]
     dns: dict[str, tuple[str, ...]]  # Gslb name -> the cities its host should resolve to
     reads: dict[str, str | None]  # service -> city whose database serves its reads
@@ -86,7 +87,7 @@ def expect(
     order = traffic_order(facts, user)
     entry = user if user in alive else next((c for c in order if c in serving), None)
     if entry is None:
-        return Expected((), {}, {}, {})
+        return Expected(None, (), {}, {}, {})
     if service is not None:  # its calls from the entry city: nearest first, wherever the service still runs
         serves: tuple[tuple[str, ...], ...] = tuple(
             (c,) for c in traffic_order(facts, entry) if c in alive and c != service_down_in
@@ -103,7 +104,7 @@ def expect(
     }
     workloads = facts.city[entry].workloads
     writes = {name: writer for name in sorted(workloads) if workloads[name].write_hosts}
-    return Expected(serves, dns, reads, writes)
+    return Expected(entry, serves, dns, reads, writes)
 
 
 def _live(member: Member, alive: set[str], members_down: set[str]) -> bool:

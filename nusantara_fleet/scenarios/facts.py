@@ -180,6 +180,12 @@ def _topology(fleet: Folder | None, shown: str) -> tuple[str, tuple[str, ...]]:
     return primary, tuple(cities)
 
 
+def _replicas(doc: Document) -> int:
+    """`spec.replicas`, 1 when absent as Kubernetes defaults it."""
+    replicas = _int(at(doc.body, "spec", "replicas"))
+    return 1 if replicas is None else replicas
+
+
 def _readiness(doc: Document) -> int | None:
     for container in entries(at(doc.body, "spec", "template", "spec", "containers")):
         probe = mapping(container.get("readinessProbe"))
@@ -225,7 +231,7 @@ def _workloads(folder: Folder) -> dict[str, Workload]:
                     config.update(mapping(found_map.body.get("data")))
         found[doc.name] = Workload(
             name=doc.name,
-            replicas=_int(at(doc.body, "spec", "replicas")) or 1,
+            replicas=_replicas(doc),
             readiness_seconds=_readiness(doc),
             rule=rules.get(f"{doc.name}.{namespace}.{CLUSTER_DOMAIN}"),
             read_hosts=_hosts(config, READ_HOST, READ_HOSTS),
@@ -301,7 +307,7 @@ def _members(folder: Folder) -> list[Member]:
         tags = mapping(config.get("tags"))
         priority = _int(tags.get(FAILOVER_PRIORITY))
         labels = labels_of(at(doc.body, "spec", "template", "metadata", "labels"))
-        for index in range(_int(at(doc.body, "spec", "replicas")) or 1):
+        for index in range(_replicas(doc)):
             members.append(
                 Member(
                     f"{doc.name}-{index}",
@@ -344,10 +350,8 @@ def read_facts(documents: Iterable[Document], shown: str) -> Facts:
         facts.edge_address = _edge_address(folder)
         facts.workloads = _workloads(folder)
         facts.gslbs = _gslbs(folder)
-        etcd = folder.get("StatefulSet", "data", ETCD) or next(
-            (d for d in folder.of_kind("StatefulSet") if d.name == ETCD), None
-        )
-        facts.etcd_members = (_int(at(etcd.body, "spec", "replicas")) or 1) if etcd else 0
+        etcd = next((doc for doc in folder.of_kind("StatefulSet") if doc.name == ETCD), None)
+        facts.etcd_members = _replicas(etcd) if etcd else 0
         members.extend(_members(folder))
         for doc in folder.of_kind("Service"):
             selector = labels_of(at(doc.body, "spec", "selector"))

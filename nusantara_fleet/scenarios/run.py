@@ -100,10 +100,7 @@ class Report:
 
     def deviations(self) -> list[str]:
         """Each stated deviation once, with where it shows first."""
-        seen: dict[str, str] = {}
-        for line in self._lines(DEVIATION, why_only=True):
-            seen.setdefault(line, line)
-        return list(seen)
+        return list(dict.fromkeys(self._lines(DEVIATION, why_only=True)))
 
     def _lines(self, verdict: str, *, why_only: bool = False) -> Iterator[str]:
         for result in self.results:
@@ -181,7 +178,9 @@ def scenarios(facts: Facts) -> list[Scenario]:
     return found
 
 
-def _verdict(name: str, expected: tuple[str, ...], observed: set[str], everyone: set[str], strategy: str) -> str:
+def _verdict(expected: tuple[str, ...], observed: set[str], everyone: set[str], strategy: str) -> str:
+    """OK when the cities match; a stated deviation when k8gb answered every healthy city where the design
+    wants some of them; else a divergence."""
     if set(expected) == observed:
         return OK
     if strategy in DEVIATIONS and observed == everyone and set(expected) < observed:
@@ -189,92 +188,99 @@ def _verdict(name: str, expected: tuple[str, ...], observed: set[str], everyone:
     return DIVERGENCE
 
 
+@dataclass(frozen=True)
+class _Dns:
+    """The DNS side of one scenario: what each Gslb's host resolves to, in cities."""
+
+    world: World
+    answers: dict[str, tuple[set[str], list[str]]]  # Gslb name -> addresses, live cities without the Gslb
+
+    def cities(self, name: str) -> set[str]:
+        by_address = {c.edge_address: city for city, c in self.world.facts.city.items() if c.edge_address}
+        return {by_address.get(address, address) for address in self.answers[name][0]}
+
+    def everyone(self, name: str) -> set[str]:
+        return {c for c in self.world.facts.cities if self.world.healthy(c, name)}
+
+    def strategy(self, name: str) -> str:
+        found = (self.world.gslb(c, name) for c in self.world.facts.cities)
+        return next((gslb.strategy for gslb in found if gslb is not None), "")
+
+    def judge(self, name: str, expected: tuple[str, ...], observed: set[str]) -> tuple[str, str]:
+        verdict = _verdict(expected, observed, self.everyone(name), self.strategy(name))
+        return verdict, DEVIATIONS[self.strategy(name)] if verdict == DEVIATION else ""
+
+    def why_missing(self, name: str) -> str:
+        """What keeps a healthy city out of the answers: no Gslb there, or no address on its edge."""
+        facts, missing = self.world.facts, self.answers[name][1]
+        if missing:
+            return f"no Gslb {name} in {', '.join(missing)}"
+        bare = [c for c in facts.cities if self.world.alive(c) and facts.city[c].edge_address is None]
+        return f"no address on Gateway {naming.SCENARIO_EDGE_GATEWAY} in {', '.join(bare)}" if bare else ""
+
+
+def _serves(world: World, dns: _Dns, scenario: Scenario, user: str, wanted: Expected) -> tuple[Check, str | None]:
+    """Who serves the user's requests (or the followed service's calls), and the city they enter at: their own
+    while it stands, else the one of DNS's answers the design sends them to (the first when it is not one)."""
+    web = naming.SCENARIO_WEB_HOST
+    subject = f"calls of {scenario.service}" if scenario.service else "requests"
+    if world.alive(user):
+        observed, why = world.serving(user, scenario.service) if scenario.service else (((user,),), "")
+        entry: str | None = user
+    else:
+        found = dns.cities(web) if web in dns.answers else set()
+        entered = tuple(c for c in world.facts.cities if c in found)
+        observed, why = ((entered,) if entered else ()), ""
+        entry = wanted.entry if wanted.entry in entered else next(iter(entered), None)
+    expected = wanted.serves
+    if observed == expected:
+        verdict = OK
+    elif not world.alive(user) and len(observed) == 1 and len(expected) == 1:
+        verdict, why = dns.judge(web, expected[0], set(observed[0]))
+    else:
+        verdict = DIVERGENCE
+    return Check(subject, _groups(expected), _groups(observed), verdict, why), entry
+
+
+def _database(world: World, entry: str | None, wanted: Expected) -> Iterator[Check]:
+    """Which city's database serves the reads and takes the writes of each service in the entry city."""
+    leader, _ = world.leader()
+    workloads = world.facts.city[entry].workloads if entry else {}
+    reads = {name: world.reads(entry, workloads[name], leader) for name in wanted.reads if entry and name in workloads}
+    writes = {
+        name: world.writes(entry, workloads[name], leader) for name in wanted.writes if entry and name in workloads
+    }
+    for label, want, got in (("database reads", wanted.reads, reads), ("writes", wanted.writes, writes)):
+        if not (want or got):
+            continue
+        lost = sorted(name for name, city in got.items() if city is None)
+        why = (
+            f"no host of {', '.join(lost)} reaches a live member" if want != got and lost and label != "writes" else ""
+        )
+        yield Check(label, _per_service(want), _per_service(got), OK if want == got else DIVERGENCE, why)
+
+
 def _observe(world: World, scenario: Scenario, user: str, wanted: Expected, hosts: dict[str, str]) -> UserView:
     facts = world.facts
-    checks: list[Check] = []
-    times: list[Time] = []
-    answers: dict[str, tuple[set[str], list[str]]] = {name: world.resolve(name) for name in hosts}
-    by_address = {c.edge_address: name for name, c in facts.city.items() if c.edge_address}
-
-    def cities_of(addresses: set[str]) -> set[str]:
-        return {by_address.get(address, address) for address in addresses}
-
-    def healthy_everyone(name: str) -> set[str]:
-        return {c for c in facts.cities if world.healthy(c, name)}
-
-    def strategy(name: str) -> str:
-        return next((g.strategy for c in facts.cities if (g := world.gslb(c, name)) is not None), "")
-
-    # where the user's requests enter: their own city while it stands, else wherever DNS sends them
-    entry_cities: tuple[str, ...]
-    if world.alive(user):
-        entry_cities = (user,)
-        serves_why = ""
-        if scenario.service is not None:
-            observed_groups, serves_why = world.serving(user, scenario.service)
-        else:
-            observed_groups = ((user,),)
-    else:
-        found = cities_of(answers.get(naming.SCENARIO_WEB_HOST, (set(), []))[0])
-        entry_cities = tuple(c for c in facts.cities if c in found)
-        observed_groups = (entry_cities,) if entry_cities else ()
-        serves_why = ""
-    expected_groups = wanted.serves
-    if observed_groups == expected_groups:
-        serves_verdict = OK
-    elif not world.alive(user) and len(observed_groups) == 1 and len(expected_groups) == 1:
-        web = naming.SCENARIO_WEB_HOST
-        serves_verdict = _verdict(
-            web, expected_groups[0], set(observed_groups[0]), healthy_everyone(web), strategy(web)
-        )
-        serves_why = DEVIATIONS.get(strategy(web), "") if serves_verdict == DEVIATION else serves_why
-    else:
-        serves_verdict = DIVERGENCE
-    subject = f"calls of {scenario.service}" if scenario.service else "requests"
-    checks.append(Check(subject, _groups(expected_groups), _groups(observed_groups), serves_verdict, serves_why))
-
+    dns = _Dns(world, {name: world.resolve(name) for name in hosts})
+    serves, entry = _serves(world, dns, scenario, user, wanted)
+    checks = [serves]
     for name, public in hosts.items():
-        addresses, missing = answers[name]
-        observed = cities_of(addresses)
+        observed = dns.cities(name)
         expected = wanted.dns.get(name, ())
-        verdict = _verdict(name, expected, observed, healthy_everyone(name), strategy(name))
-        why = DEVIATIONS[strategy(name)] if verdict == DEVIATION else ""
-        if verdict == DIVERGENCE and missing:
-            why = f"no Gslb {name} in {', '.join(missing)}"
-        elif verdict == DIVERGENCE:
-            unaddressed = [c for c in facts.cities if world.alive(c) and facts.city[c].edge_address is None]
-            why = (
-                f"no address on Gateway {naming.SCENARIO_EDGE_GATEWAY} in {', '.join(unaddressed)}"
-                if unaddressed
-                else ""
-            )
+        verdict, why = dns.judge(name, expected, observed)
+        why = dns.why_missing(name) if verdict == DIVERGENCE else why
         ordered = [c for c in facts.cities if c in observed] + sorted(observed - set(facts.cities))
         checks.append(Check(f"DNS {public}", _cities(expected), _cities(ordered), verdict, why))
-
-    entry = next((c for c in entry_cities if c == (wanted.serves[0][0] if wanted.serves else None)), None)
-    entry = entry or (entry_cities[0] if entry_cities else None)
-    leader, elected = world.leader()
-    if entry is not None:
-        workloads = facts.city[entry].workloads
-        reads = {name: world.reads(entry, workloads[name], leader) for name in wanted.reads if name in workloads}
-        writes = {name: world.writes(entry, workloads[name], leader) for name in wanted.writes if name in workloads}
-    else:
-        reads, writes = {}, {}
-    for label, want, got in (("database reads", wanted.reads, reads), ("writes", wanted.writes, writes)):
-        if want or got:
-            verdict = OK if want == got else DIVERGENCE
-            why = ""
-            if verdict == DIVERGENCE and label == "database reads":
-                lost = sorted(name for name, city in got.items() if city is None)
-                why = f"no host of {', '.join(lost)} reaches a live member" if lost else ""
-            checks.append(Check(label, _per_service(want), _per_service(got), verdict, why))
-
-    times.extend(_times(world, scenario, user, elected, hosts))
+    checks.extend(_database(world, entry, wanted))
+    _, elected = world.leader()
+    times = list(_times(world, scenario, user, elected, hosts))
+    shown = user in scenario.users
     for time in times:
-        if time.seconds is None and scenario.key == "b" and user in scenario.users:
+        if time.seconds is None and scenario.key == "b" and shown:
             checks.append(Check("time", "stated", "not stated", DIVERGENCE, time.formula))
-    resolved = tuple((hosts[name], tuple(sorted(answers[name][0]))) for name in hosts)
-    return UserView(user, tuple(checks), tuple(times), user in scenario.users, resolved)
+    resolved = tuple((public, tuple(sorted(dns.answers[name][0]))) for name, public in hosts.items())
+    return UserView(user, tuple(checks), tuple(times), shown, resolved)
 
 
 def _times(world: World, scenario: Scenario, user: str, elected: bool, hosts: dict[str, str]) -> Iterator[Time]:
@@ -306,7 +312,7 @@ def _reads_kind(facts: Facts) -> dict[str, str]:
             continue
         selector = facts.city[facts.primary].db_services.get(workload.read_hosts[0])
         leader = world.initial_leader()
-        members = [m for m in facts.members if selector and world._selects(selector, m, leader)]
+        members = [m for m in facts.members if selector and world.selects(selector, m, leader)]
         kinds[name] = REPORTING if members and all(m.role == REPORTING for m in members) else "member"
     return kinds
 

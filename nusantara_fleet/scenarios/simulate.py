@@ -205,7 +205,7 @@ class World:
             return None, True
         return min(candidates, key=lambda m: (-m.priority, self.facts.cities.index(m.city), m.name)), True
 
-    def _selects(self, selector: Selector, member: Member, leader: Member | None) -> bool:
+    def selects(self, selector: Selector, member: Member, leader: Member | None) -> bool:
         role = LEADER_ROLE if leader is not None and member.name == leader.name else REPLICA_ROLE
         labels = {**member.labels, naming.PATRONI_ROLE_LABEL: role}
         return selector.city == member.city and all(labels.get(k) == v for k, v in selector.selector.items())
@@ -220,7 +220,7 @@ class World:
             return None
         for host in workload.write_hosts:
             selector = self._behind(city, host)
-            if selector is not None and self.alive(selector.city) and self._selects(selector, leader, leader):
+            if selector is not None and self.alive(selector.city) and self.selects(selector, leader, leader):
                 return leader.city
         return None
 
@@ -234,7 +234,7 @@ class World:
                 if selector is None or not self.alive(selector.city):
                     continue
                 for member in self.facts.members:
-                    if not self.member_alive(member) or not self._selects(selector, member, leader):
+                    if not self.member_alive(member) or not self.selects(selector, member, leader):
                         continue
                     if standby_only and leader is not None and member.name == leader.name:
                         continue
