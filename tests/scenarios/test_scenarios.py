@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from nusantara_fleet.cli import main
+from nusantara_fleet.scenarios.facts import read_facts
 from nusantara_fleet.scenarios.run import DEVIATIONS, Check, UserView, judge_tree
-from nusantara_fleet.scenarios.simulate import FAILOVER, ROUND_ROBIN, Locality, locality_failover
+from nusantara_fleet.scenarios.simulate import FAILOVER, ROUND_ROBIN, Locality, Outage, World, locality_failover
+from nusantara_fleet.validate.documents import load_documents
 from tests.scenarios.conftest import scenario_tree
 from tests.support import DIST, ENVS, render_variant, set_mode
 
@@ -220,3 +222,59 @@ def test_standby_clusters_fail_over_by_hand(tmp_path: Path) -> None:
     assert primary_down.notes == ("standby clusters: another city is promoted by changing `primary` (manual)",)
     assert {_check(v, "writes").observed for v in by_key[("e", "postgres-jakarta-0 in jakarta")].views} == {"jakarta"}
     assert {_check(v, "writes").observed for v in by_key[("f", "bandung and surabaya")].views} == {"jakarta"}
+
+
+def test_a_single_pod_service_is_caught(capsys: pytest.CaptureFixture[str], tree: Path) -> None:
+    _edit(tree / "bandung" / "Deployment.catalog.k8s.yaml", lambda body: body["spec"].update(replicas=1))
+    code, out, _ = _run(capsys, str(tree))
+    assert code == 1
+    # its users lose their city, and the others lose it as their fallback
+    assert [line for line in out.splitlines() if line.startswith("DIVERGENCE")] == [
+        f"DIVERGENCE a a service's main pod down in a city: catalog in bandung: user in {user}: calls of catalog: "
+        f"expected {expected}, the fleet gives {given}"
+        for user, expected, given in (
+            ("bandung", "bandung, then jakarta, then surabaya", "jakarta, then surabaya"),
+            ("jakarta", "jakarta, then bandung, then surabaya", "jakarta, then surabaya"),
+            ("surabaya", "surabaya, then jakarta, then bandung", "surabaya, then jakarta"),
+        )
+    ]
+
+
+def test_traffic_that_disagrees_with_the_database_preference_is_caught(tree: Path) -> None:
+    """The design's traffic order follows the database's failover preference: swapping the branches'
+    failover_priority without the DestinationRules is a divergence."""
+
+    def priority(city: str, value: int) -> None:
+        def change(body: dict[str, Any]) -> None:
+            config = yaml.safe_load(body["data"]["postgres.yml"])
+            config["tags"]["failover_priority"] = value
+            body["data"]["postgres.yml"] = yaml.safe_dump(config)
+
+        _edit(tree / city / "ConfigMap.patroni.k8s.yaml", change)
+
+    priority("bandung", 1)
+    priority("surabaya", 2)
+    report = judge_tree(tree)
+    assert report.preference == ("surabaya", "bandung")
+    [jakarta_down] = [r for r in report.results if r.scenario.key == "c"]
+    assert {(_check(v, "writes").expected, _check(v, "writes").observed) for v in jakarta_down.views} == {
+        ("surabaya", "surabaya")
+    }
+    assert (
+        "a a service's main pod down in a city: catalog in jakarta: user in jakarta: calls of catalog: expected "
+        "jakarta, then surabaya, then bandung, the fleet gives jakarta, then bandung, then surabaya"
+    ) in report.divergences()
+
+
+def test_k8gb_failover_answers_every_other_city_when_the_primary_is_unhealthy(default_tree: Path) -> None:
+    facts = read_facts(load_documents(default_tree), str(default_tree))
+    addresses = {name: city.edge_address for name, city in facts.city.items()}
+    healthy = World(facts, Outage())
+    assert {city: healthy.answer(city, "api") for city in facts.cities} == {
+        city: {addresses["jakarta"]} for city in facts.cities
+    }
+    edge_lost = World(facts, Outage(all_pods=frozenset({("jakarta", "gateway")})))
+    assert {city: edge_lost.answer(city, "api") for city in facts.cities} == {
+        city: {addresses["bandung"], addresses["surabaya"]} for city in facts.cities
+    }
+    assert edge_lost.answer("bandung", "web") == {addresses["bandung"], addresses["surabaya"]}
