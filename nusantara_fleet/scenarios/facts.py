@@ -247,7 +247,8 @@ def _route(folder: Folder, namespace: str, ref: dict[str, Any]) -> Route | None:
     doc = folder.get("HTTPRoute", text(ref.get("namespace")) or namespace, text(ref.get("name")) or "")
     if doc is None:
         return None
-    hostnames = tuple(h for h in (text(item) for item in at(doc.body, "spec", "hostnames") or []) if h)
+    listed = at(doc.body, "spec", "hostnames")
+    hostnames = tuple(h for h in (text(item) for item in listed) if h) if isinstance(listed, list) else ()
     parents = entries(at(doc.body, "spec", "parentRefs"))
     gateway = text(parents[0].get("name")) if len(parents) == 1 else None
     backends = tuple(

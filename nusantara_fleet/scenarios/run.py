@@ -141,6 +141,8 @@ def _cities(cities: Iterable[str]) -> str:
 
 def _per_service(values: dict[str, str | None]) -> str:
     distinct = set(values.values())
+    if not distinct:
+        return "nobody"
     if len(distinct) == 1:
         [only] = distinct
         return only or "nobody"
@@ -211,12 +213,10 @@ class _Dns:
         return verdict, DEVIATIONS[self.strategy(name)] if verdict == DEVIATION else ""
 
     def why_missing(self, name: str) -> str:
-        """What keeps a healthy city out of the answers: no Gslb there, or no address on its edge."""
-        facts, missing = self.world.facts, self.answers[name][1]
-        if missing:
-            return f"no Gslb {name} in {', '.join(missing)}"
-        bare = [c for c in facts.cities if self.world.alive(c) and facts.city[c].edge_address is None]
-        return f"no address on Gateway {naming.SCENARIO_EDGE_GATEWAY} in {', '.join(bare)}" if bare else ""
+        """What keeps live cities out of the answers whatever their pods do: a missing or unbound Gslb, an edge
+        without its address."""
+        reasons = {city: self.world.unbound(city, name) for city in self.world.facts.cities if self.world.alive(city)}
+        return "; ".join(f"{reason} in {city}" for city, reason in reasons.items() if reason)
 
 
 def _serves(world: World, dns: _Dns, scenario: Scenario, user: str, wanted: Expected) -> tuple[Check, str | None]:
@@ -246,9 +246,14 @@ def _database(world: World, entry: str | None, wanted: Expected) -> Iterator[Che
     """Which city's database serves the reads and takes the writes of each service in the entry city."""
     leader, _ = world.leader()
     workloads = world.facts.city[entry].workloads if entry else {}
-    reads = {name: world.reads(entry, workloads[name], leader) for name in wanted.reads if entry and name in workloads}
+    # a user who reaches no city, or a service missing there, gets nobody
+    reads = {
+        name: world.reads(entry, workloads[name], leader) if entry and name in workloads else None
+        for name in wanted.reads
+    }
     writes = {
-        name: world.writes(entry, workloads[name], leader) for name in wanted.writes if entry and name in workloads
+        name: world.writes(entry, workloads[name], leader) if entry and name in workloads else None
+        for name in wanted.writes
     }
     for label, want, got in (("database reads", wanted.reads, reads), ("writes", wanted.writes, writes)):
         if not (want or got):
@@ -320,8 +325,8 @@ def _reads_kind(facts: Facts) -> dict[str, str]:
 def _hosts(facts: Facts) -> dict[str, str]:
     hosts: dict[str, str] = {}
     for name in (naming.SCENARIO_API_HOST, naming.SCENARIO_WEB_HOST):
-        route = next((g.route for c in facts.city.values() if (g := c.gslbs.get(name)) and g.route), None)
-        hosts[name] = route.hostnames[0] if route and route.hostnames else f"{name} host"
+        named = (g.route.hostnames for c in facts.city.values() if (g := c.gslbs.get(name)) and g.route)
+        hosts[name] = next((hostnames[0] for hostnames in named if hostnames), f"{name} host")
     return hosts
 
 

@@ -115,16 +115,29 @@ class World:
     def gslb(self, city: str, name: str) -> Gslb | None:
         return self.facts.city[city].gslbs.get(name)
 
+    def unbound(self, city: str, name: str) -> str:
+        """Why a live city's objects keep it out of a Gslb's answers whatever its pods do, or ""."""
+        gslb = self.gslb(city, name)
+        route = gslb.route if gslb else None
+        if gslb is None:
+            return f"no Gslb {name}"
+        if route is None:
+            return f"Gslb {name} names no HTTPRoute"
+        if route.gateway != naming.SCENARIO_EDGE_GATEWAY:
+            return f"the HTTPRoute of Gslb {name} has no single parent Gateway {naming.SCENARIO_EDGE_GATEWAY}"
+        if not route.hostnames:
+            return f"the HTTPRoute of Gslb {name} lists no hostnames"
+        if self.facts.city[city].edge_address is None:
+            return f"no address on Gateway {naming.SCENARIO_EDGE_GATEWAY}"
+        return ""
+
     def healthy(self, city: str, name: str) -> bool:
         """Whether `city` reports local targets for the Gslb: alive, its route bound to an addressed edge, a
         backend with ready pods."""
-        gslb = self.gslb(city, name) if self.alive(city) else None
-        route = gslb.route if gslb else None
-        if route is None or route.gateway != naming.SCENARIO_EDGE_GATEWAY or not route.hostnames:
+        gslb = self.gslb(city, name)
+        if not self.alive(city) or gslb is None or gslb.route is None or self.unbound(city, name):
             return False
-        if self.facts.city[city].edge_address is None:
-            return False
-        return any(self.pods(city, backend) > 0 for backend in route.backends)
+        return any(self.pods(city, backend) > 0 for backend in gslb.route.backends)
 
     def local_targets(self, city: str, name: str) -> set[str]:
         address = self.facts.city[city].edge_address

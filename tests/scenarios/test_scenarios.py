@@ -278,3 +278,20 @@ def test_k8gb_failover_answers_every_other_city_when_the_primary_is_unhealthy(de
         city: {addresses["bandung"], addresses["surabaya"]} for city in facts.cities
     }
     assert edge_lost.answer("bandung", "web") == {addresses["bandung"], addresses["surabaya"]}
+
+
+def test_misshapen_objects_are_facts_not_tracebacks(capsys: pytest.CaptureFixture[str], tree: Path) -> None:
+    """Bodies of the wrong shape (the schema layer's to report) leave their city without what they hold."""
+    _edit(tree / "bandung" / "HTTPRoute.web.k8s.yaml", lambda body: body["spec"].update(hostnames="web"))
+    _edit(tree / "bandung" / "Deployment.order.k8s.yaml", lambda body: body["spec"].update(replicas="two"))
+    _edit(tree / "surabaya" / "DestinationRule.order.k8s.yaml", lambda body: body["spec"].update(trafficPolicy=[]))
+    code, out, _ = _run(capsys, str(tree))
+    assert code == 1
+    assert (
+        "DIVERGENCE c the primary city fully down: jakarta: user in bandung: DNS ecommerce.knitto.co.id: expected "
+        "bandung, the fleet gives surabaya (the HTTPRoute of Gslb web lists no hostnames in bandung)"
+    ) in out.splitlines()
+    assert (
+        "DIVERGENCE f two cities down: jakarta and surabaya: user in jakarta: writes: expected nobody, the fleet "
+        "gives nobody"
+    ) not in out.splitlines()
