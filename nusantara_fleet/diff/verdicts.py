@@ -44,7 +44,7 @@ def verdicts(tree: Tree, plan: CapacityPlan | None, shown: str) -> tuple[Verdict
         report = judge_diff_tree(tree, shown)
     except ConfigError as error:
         cities = tuple(dict.fromkeys(line.city for line in plan.lines if line.city)) if plan else ()
-        reason = f"not run ({error.problems[0].message})"
+        reason = f"not run, {error.problems[0].message}"
         return tuple(Verdict(city, _capacity(plan, city), reason) for city in cities)
     counts = report.city_verdicts()
     return tuple(
@@ -55,6 +55,6 @@ def verdicts(tree: Tree, plan: CapacityPlan | None, shown: str) -> tuple[Verdict
 
 def _capacity(plan: CapacityPlan | None, city: str) -> str:
     if plan is None:
-        return "not judged (no envs/ beside the tree)"
+        return "not judged, no envs/ beside the tree"
     short = [line for line in plan.short if line.where == city]
     return "fits" if not short else f"{len(short)} line(s) short"

@@ -10,6 +10,8 @@ import yaml
 
 from nusantara_fleet.diff import diff_sides
 from nusantara_fleet.diff import report as diff_report
+from nusantara_fleet.diff.verdicts import verdicts
+from nusantara_fleet.model import load_fleet
 from tests.support import DIST, ENVS
 
 FITS = "capacity: fits (`fleet plan`) · scenarios: pass (`fleet scenarios`)"
@@ -53,4 +55,14 @@ def test_without_envs_beside_the_tree_capacity_is_not_judged(default_tree: Path,
     head = Path(shutil.copytree(default_tree, tmp_path / "elsewhere" / "tree"))
     (head / "bandung" / "Gslb.web.k8s.yaml").unlink()
     result = diff_sides(str(DIST), str(head), repo=tmp_path)
-    assert {v.capacity for v in result.verdicts} == {"not judged (no envs/ beside the tree)"}
+    assert {v.capacity for v in result.verdicts} == {"not judged, no envs/ beside the tree"}
+
+
+def test_a_tree_without_the_fleet_names_why_its_scenarios_did_not_run() -> None:
+    plan = load_fleet(ENVS).capacity
+    judged = verdicts({}, plan, "head")
+    assert {v.city for v in judged} == {"bandung", "jakarta", "surabaya"}
+    assert {v.scenarios for v in judged} == {
+        "not run, has no ConfigMap fleet-topology in fleet/: is it a rendered fleet?"
+    }
+    assert {v.capacity for v in judged} == {"fits"}
