@@ -18,7 +18,6 @@ from nusantara_fleet.validate.tree import CLUSTER_DOMAIN, Folder, at, entries, f
 
 TOPOLOGY_FILE = "cities.json"
 PRIMARY_KEY = "primary"
-ETCD = "etcd"
 REPORTING = "reporting"  # the database-role of members that never lead
 FAILOVER_PRIORITY = "failover_priority"
 NOFAILOVER = "nofailover"
@@ -96,7 +95,7 @@ class Member:
 
 @dataclass(frozen=True)
 class Selector:
-    """A database Service: its published name (if any), the city it lives in, what it selects."""
+    """A Service the databases are reached by: its name, the city it lives in, what it selects."""
 
     name: str
     city: str
@@ -112,7 +111,7 @@ class CityFacts:
     requeue_seconds: int | None = None
     ext_tags: tuple[str, ...] | None = None  # k8gb.extGslbClustersGeoTags (None: not rendered)
     etcd_members: int = 0
-    db_services: dict[str, Selector] = field(default_factory=dict)  # cluster-local name and published names
+    services: dict[str, Selector] = field(default_factory=dict)  # by cluster-local name, `<svc>.<ns>.svc.cluster.local`
 
 
 @dataclass(frozen=True)
@@ -285,7 +284,7 @@ def _edge_address(folder: Folder) -> str | None:
 
 
 def _patroni(folder: Folder, key: str) -> dict[str, Any]:
-    doc = next((d for d in folder.of_kind("ConfigMap") if d.name == "patroni"), None)
+    doc = next((d for d in folder.of_kind("ConfigMap") if d.name == naming.PATRONI_CONFIG), None)
     raw = text(mapping(doc.body.get("data")).get(key)) if doc else None
     if not raw or doc is None:
         return {}
@@ -351,7 +350,7 @@ def read_facts(documents: Iterable[Document], shown: str) -> Facts:
         facts.edge_address = _edge_address(folder)
         facts.workloads = _workloads(folder)
         facts.gslbs = _gslbs(folder)
-        etcd = next((doc for doc in folder.of_kind("StatefulSet") if doc.name == ETCD), None)
+        etcd = next((doc for doc in folder.of_kind("StatefulSet") if doc.name == naming.ETCD), None)
         facts.etcd_members = _replicas(etcd) if etcd else 0
         members.extend(_members(folder))
         for doc in folder.of_kind("Service"):
@@ -360,7 +359,7 @@ def read_facts(documents: Iterable[Document], shown: str) -> Facts:
                 continue
             namespace = text(at(doc.body, "metadata", "namespace")) or "default"
             local = Selector(doc.name, name, selector)
-            facts.db_services[f"{doc.name}.{namespace}.{CLUSTER_DOMAIN}"] = local
+            facts.services[f"{doc.name}.{namespace}.{CLUSTER_DOMAIN}"] = local
         for hostname, doc in folder.published.items():
             published[hostname] = Selector(doc.name, name, labels_of(at(doc.body, "spec", "selector")))
     return Facts(primary, cities, city_facts, tuple(members), _patroni_timing(tree.get(primary)), published)

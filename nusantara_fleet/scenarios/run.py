@@ -315,7 +315,7 @@ def _reads_kind(facts: Facts) -> dict[str, str]:
     for name, workload in facts.city[facts.primary].workloads.items():
         if not workload.read_hosts:
             continue
-        selector = facts.city[facts.primary].db_services.get(workload.read_hosts[0])
+        selector = facts.city[facts.primary].services.get(workload.read_hosts[0])
         leader = world.initial_leader()
         members = [m for m in facts.members if selector and world.selects(selector, m, leader)]
         kinds[name] = REPORTING if members and all(m.role == REPORTING for m in members) else "member"

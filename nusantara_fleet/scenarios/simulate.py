@@ -224,7 +224,7 @@ class World:
         return selector.city == member.city and all(labels.get(k) == v for k, v in selector.selector.items())
 
     def _behind(self, city: str, host: str) -> Selector | None:
-        return self.facts.city[city].db_services.get(host) or self.facts.published.get(host)
+        return self.facts.city[city].services.get(host) or self.facts.published.get(host)
 
     def writes(self, city: str, workload: Workload, leader: Member | None) -> str | None:
         """The city whose database takes `workload`'s writes from `city` (libpq `read-write`: the first host
