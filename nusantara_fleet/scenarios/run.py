@@ -22,12 +22,11 @@ if TYPE_CHECKING:  # the diff package renders (cdk8s); reading a tree must not i
     from nusantara_fleet.diff.objects import Tree
 
 OK, DEVIATION, DIVERGENCE = "ok", "deviation", "divergence"
-EDGE_BACKEND = "gateway"  # the Service behind the edge routes: its loss in a city is what k8gb watches
 DEVIATIONS = {
     FAILOVER: "k8gb failover has one primary and unordered secondaries: with the primary lost it answers every "
     "healthy city",
     ROUND_ROBIN: "k8gb roundRobin answers every healthy city: nearest-city answers need geoip and a GeoIP database "
-    "of the cities' networks (traffic.md §2.5)",
+    "of the cities' networks (k8gb's geoip strategy)",
 }
 
 
@@ -299,7 +298,7 @@ def _times(world: World, scenario: Scenario, user: str, elected: bool, hosts: di
         rule = workload.rule if workload else None
         seconds = rule.failover_seconds if rule else None
         yield Time("fail over", seconds, f"DestinationRule annotation {naming.SCENARIO_FAILOVER_SECONDS}")
-    if scenario.outage.cities or (scenario.key == "b" and scenario.service == EDGE_BACKEND):
+    if scenario.outage.cities or (scenario.key == "b" and scenario.service in edge_backends(facts)):
         for name, public in hosts.items():
             yield Time(f"DNS {public}", world.dns_seconds(name), "Gslb dnsTtlSeconds + k8gb reconcileRequeueSeconds")
     if elected:
@@ -322,6 +321,17 @@ def _reads_kind(facts: Facts) -> dict[str, str]:
     return kinds
 
 
+def edge_backends(facts: Facts) -> set[str]:
+    """The Services behind the public hosts' routes: k8gb watches their pods, so their loss moves DNS."""
+    return {
+        backend
+        for city in facts.city.values()
+        for gslb in city.gslbs.values()
+        if gslb.route
+        for backend in gslb.route.backends
+    }
+
+
 def _hosts(facts: Facts) -> dict[str, str]:
     hosts: dict[str, str] = {}
     for name in (naming.SCENARIO_API_HOST, naming.SCENARIO_WEB_HOST):
@@ -340,7 +350,7 @@ def judge(facts: Facts) -> Report:
         views = []
         for user in facts.cities:
             down_service = next((city for city, s in outage.all_pods if s == scenario.service), None)
-            edge_down = {city for city, s in outage.all_pods if s == EDGE_BACKEND}
+            edge_down = {city for city, s in outage.all_pods if s in edge_backends(facts)}
             wanted = expect(
                 facts,
                 user,

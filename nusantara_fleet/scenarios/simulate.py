@@ -7,10 +7,11 @@ DestinationRule; without outlier detection istiod assigns no priorities (`enable
 city's endpoints share priority 0. Envoy serves from the best priority that has endpoints; NotReady pods are not
 sent to it (`PILOT_SEND_UNHEALTHY_ENDPOINTS=false`), so a lost pod leaves the others of its city at 100 %.
 
-k8gb v0.20.0 (controllers/gslb_controller_reconciliation.go, traffic.md §2.4): a cluster is healthy for a Gslb
-when the Service behind its HTTPRoute has ready endpoints; `failover` on the primary answers its own address, or
-every other cluster's when it is unhealthy; on a secondary it answers the primary's address while the primary
-reports one, else its own and every other healthy cluster's; `roundRobin` answers every healthy cluster.
+k8gb v0.20.0 (controllers/providers/k8gbendpoint/applicationDNSEndpoint.go,
+controllers/gslb_controller_reconciliation.go): a cluster is healthy for a Gslb when the Service behind its
+HTTPRoute has ready endpoints; `failover` on the primary answers its own address, or every other cluster's
+when it is unhealthy; on a secondary it answers the primary's address while the primary reports one, else its
+own and every other healthy cluster's; `roundRobin` answers every healthy cluster.
 """
 
 from __future__ import annotations
