@@ -38,7 +38,8 @@ EXIT_CODES = """\
 exit codes:
   0    success
   1    findings: `fleet validate` failures (and warnings with --fail-on-warn),
-       differences with `fleet diff --exit-code`, or a `fleet plan` line that does not fit
+       differences with `fleet diff --exit-code`, a `fleet plan` line that does not fit,
+       or a `fleet scenarios` divergence from the design
   2    the command could not run: bad arguments, invalid envs/, an unreadable tree or
        policy, an --out it will not replace
   130  interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 its output closed early (`| head`)
@@ -280,6 +281,29 @@ def _plan(args: argparse.Namespace) -> int:
     plan = load_fleet(args.envs).capacity
     print(FORMATS[args.output](plan), end="")
     return 0 if plan.fits else FINDINGS
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from nusantara_fleet.scenarios.report import FORMATS as SCENARIO_FORMATS
+    from nusantara_fleet.scenarios.run import judge_tree
+
+    result = judge_tree(args.dist)
+    print(SCENARIO_FORMATS[args.output](result), end="")
+    return 0 if result.passed else FINDINGS
+
+
+SCENARIOS_HELP = """\
+Run the design's failure scenarios on the rendered fleet and compare each with what the design expects.
+
+Reads only the rendered tree: the DestinationRules (Istio's locality priorities, ported from istio 1.30.3),
+the edge Gateway, HTTPRoutes and Gslbs (k8gb's failover and roundRobin answers), the k8gb add-ons'
+reconcileRequeueSeconds, the Patroni ConfigMap (ttl, loop_wait, failover_priority), the databases'
+Services and the services' DB_* settings. Scenarios: (a) a service's main pod down in a city; (b) a branch
+city's service fully down; (c) the primary city down; (d) a replica database down; (e) the primary
+database down; (f) two cities down. For a user in each city it reports who serves, what each public host
+resolves to, which database serves reads and takes writes, and the recovery times. Exit 1 on any
+divergence from the design; what k8gb cannot express is listed as a stated deviation, not a failure.
+"""
 
 
 PLAN_HELP = """\
@@ -531,6 +555,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--recorded", type=Path, metavar="FILE", help="JSON object from each query to Prometheus's reply"
     )
     _envs_option(judge)
+
+    scenario = _command(
+        sub,
+        "scenarios",
+        _scenarios,
+        "run the design's failure scenarios on the rendered fleet (exit 1 on a divergence from the design)",
+        ["fleet scenarios", 'fleet scenarios dist --output markdown >> "$GITHUB_STEP_SUMMARY"'],
+        outcome="nothing was judged",
+        description=SCENARIOS_HELP,
+    )
+    scenario.add_argument(
+        "dist", type=Path, nargs="?", default=AtRoot(DIST), help="rendered tree (default: %(default)s)"
+    )
+    scenario.add_argument(
+        "--output",
+        "--format",
+        "-o",
+        dest="output",
+        choices=("table", "json", "markdown"),
+        default="table",
+        help="report format",
+    )
 
     plan = _command(
         sub,

@@ -334,3 +334,13 @@ EJECTION_SECONDS = "fleet.nusantaramart.co.id/ejection-seconds"  # local pods ha
 def node_region(city: str) -> str:
     """The `REGION_LABEL` value of a city's nodes: the city's name, so Istio's regions are the fleet's cities."""
     return city
+
+
+# --- scenarios ---------------------------------------------------------------------------------------------
+# What `fleet scenarios` reads in dist/ besides the names above; the traffic objects' names are the traffic
+# constructs' (edge Gateway, one HTTPRoute and one Gslb per public host, named after its `hosts` key).
+SCENARIO_API_HOST = "api"  # `hosts.api`: pinned to the primary city
+SCENARIO_WEB_HOST = "web"  # `hosts.web`: the user's nearest city
+SCENARIO_POSTGRES_CONFIG = "postgres.yml"  # the patroni ConfigMap's key for members that may lead
+SCENARIO_REPORTING_CONFIG = "postgres-reporting.yml"
+SCENARIO_FAILOVER_MODE_ENV = "FAILOVER_MODE"  # on the promotion Job: quorum or standby-clusters

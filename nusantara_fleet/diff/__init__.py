@@ -12,6 +12,7 @@ from nusantara_fleet import safe_yaml
 from nusantara_fleet.diff.compare import FleetDiff, compare, compare_trees
 from nusantara_fleet.diff.risks import capacity_risks
 from nusantara_fleet.diff.sides import WORKTREE, commit_of, default_base, repo_root, resolve
+from nusantara_fleet.diff.verdicts import plan_beside, verdicts
 
 CODE_CHANGES = "a change of the generator itself shows against a rendered tree such as a committed dist/"
 
@@ -40,7 +41,11 @@ def diff_sides(
     if all(side.from_envs for side in sides):
         notes.append(f"both sides rendered from their envs/ with this checkout's code; {CODE_CHANGES}")
     risks = (*result.risks, *capacity_risks(sides[0].plan, sides[1].plan))
-    return replace(result, risks=risks, notes=tuple(notes))
+    plan = sides[1].plan
+    if plan is None and head != WORKTREE and os.path.isdir(head):
+        plan = plan_beside(Path(head))
+    judged = verdicts(sides[1].tree, plan, shown[1])
+    return replace(result, risks=risks, notes=tuple(notes), verdicts=judged)
 
 
 def _is_commit(spec: str) -> bool:

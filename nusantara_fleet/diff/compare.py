@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -14,6 +14,9 @@ from nusantara_fleet.diff.objects import ObjectKey, Tree, key_of, read_tree
 from nusantara_fleet.diff.risks import Risk, Topology, fleet_risks, object_risks, together_risks, topology
 from nusantara_fleet.diff.summary import Shipped, shipped
 from nusantara_fleet.naming import FLEET_FOLDER
+
+if TYPE_CHECKING:
+    from nusantara_fleet.diff.verdicts import Verdict
 
 Status = Literal["added", "removed", "changed"]
 CONTEXT_LINES = 3  # enough to place a change in a manifest without drowning the PR comment
@@ -55,6 +58,7 @@ class FleetDiff:
     after: Topology
     labels: tuple[str, str] = field(default=SIDES)
     notes: tuple[str, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()  # the head side's capacity and scenario verdicts, per city
 
     @property
     def empty(self) -> bool:

@@ -158,6 +158,7 @@ def text(diff: FleetDiff) -> str:
     out.append("releases:")
     for chart in _charts(diff):
         out.append(f"  {_heading(chart, diff, rich=False)}")
+        out.extend(f"    - {line}" for line in _verdict_lines(diff, chart.chart))
         out.extend(f"    - {line}" for line in release_lines(chart, diff.before, diff.after))
     if diff.risks:
         out.append(f"RISKS ({len(diff.risks)}):")
@@ -223,12 +224,17 @@ def _full_report(link: str | None) -> str:
     return f"[the full report](<{link}>)" if link else "the full report (`fleet diff --full FILE`)"
 
 
+def _verdict_lines(diff: FleetDiff, chart: str) -> list[str]:
+    """The head side's capacity and scenario verdict of a city: always shown, never capped."""
+    return [verdict.line() for verdict in diff.verdicts if verdict.city == chart]
+
+
 def _summaries(diff: FleetDiff, fit: _Fit) -> list[str]:
     out = ["#### What this change releases", ""]
     for chart in _charts(diff):
         out.append(_heading(chart, diff))
         lines = _capped(list(release_lines(chart, diff.before, diff.after)), fit.lines, "release line(s)")
-        out.extend(f"- {line}" for line in lines)
+        out.extend(f"- {line}" for line in (*_verdict_lines(diff, chart.chart), *lines))
         out.append("")
     return out
 
