@@ -93,7 +93,25 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                 )
     problems.extend(_edge_addresses(cities, names, networks, sources))
     problems.extend(_public_hosts(spec, sources))
+    problems.extend(_dns_failover(spec, sources))
     return problems
+
+
+def _dns_failover(spec: FleetSpec, sources: Sources) -> list[Problem]:
+    """A dead city leaves global DNS's answers after one reconcile plus the TTL clients hold, which must fit the
+    RTO: users of a city that is gone reach another city only once DNS sends them there."""
+    dns = spec.traffic.dns
+    seconds = dns.reconcile_requeue_seconds + dns.dns_ttl_seconds
+    if seconds <= spec.targets.rto_seconds:
+        return []
+    return [
+        sources.fleet_problem(
+            ("traffic", "dns", "dns_ttl_seconds"),
+            f"DNS fails over in up to {seconds} s (reconcile_requeue_seconds {dns.reconcile_requeue_seconds} + "
+            f"dns_ttl_seconds {dns.dns_ttl_seconds}), beyond the RTO of {spec.targets.rto_seconds} s; "
+            "shorten one of them",
+        )
+    ]
 
 
 def _public_hosts(spec: FleetSpec, sources: Sources) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""Load-time rules of the edge's public addresses and hosts: each located at its file, line and field."""
+"""Load-time rules of the edge's public addresses and hosts, and of DNS failover: each at its file, line, field."""
 
 from __future__ import annotations
 
@@ -75,6 +75,21 @@ CASES = [
         ],
     ),
 ]
+
+
+def test_dns_failover_must_fit_the_rto(tmp_path: Path) -> None:
+    envs = copy_envs(tmp_path / "envs")
+    servers = "    edge_dns_servers: [192.0.2.53]\n"
+    _replace("fleet.yaml", servers, f"{servers}    dns_ttl_seconds: 171\n")(envs)
+    with pytest.raises(ConfigError) as caught:
+        load_fleet(envs)
+    line = (envs / "fleet.yaml").read_text().splitlines().index("    dns_ttl_seconds: 171") + 1
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"envs/fleet.yaml:{line}: traffic.dns.dns_ttl_seconds: DNS fails over in up to 181 s "
+        "(reconcile_requeue_seconds 10 + dns_ttl_seconds 171), beyond the RTO of 180 s; shorten one of them"
+    ]
+    _replace("fleet.yaml", "dns_ttl_seconds: 171", "dns_ttl_seconds: 170")(envs)
+    assert load_fleet(envs).spec.traffic.dns.dns_ttl_seconds == 170
 
 
 def test_the_default_addresses_load() -> None:

@@ -68,7 +68,6 @@ class DnsPlan:
     zones: tuple[DelegatedZone, ...]  # one per public host
     gslbs: tuple[Gslb, ...]  # rendered in every city
     cnames: tuple[Cname, ...]
-    failover_seconds: int  # a dead city leaves the answers after about one reconcile plus one TTL
     addons: tuple[Addon, ...] = ()
 
     @property
@@ -167,6 +166,5 @@ def resolve_dns(inputs: Inputs) -> DnsPlan:
         zones=zones,
         gslbs=gslbs,
         cnames=cnames,
-        failover_seconds=dns.reconcile_requeue_seconds + dns.dns_ttl_seconds,
         addons=addons,
     )
