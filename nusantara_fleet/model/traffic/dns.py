@@ -24,6 +24,7 @@ from typing import Any
 
 from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
+from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.traffic.inputs import Inputs
 from nusantara_fleet.model.workloads.resolve import edge_hosts
 from nusantara_fleet.model.zones import DelegatedZone, delegated_zone
@@ -124,14 +125,14 @@ def _values(inputs: Inputs, city: str, zones: tuple[DelegatedZone, ...]) -> dict
     }
 
 
-def resolve_dns(inputs: Inputs) -> DnsPlan:
+@traced
+def _gslbs(inputs: Inputs) -> tuple[Gslb, ...]:
+    """One per edge route; every city's edge has the same routes, so they are read from the first city."""
     spec = inputs.spec
     dns = spec.traffic.dns
-    zones = tuple(delegated_zone(host, dns.zone_label) for _, host in edge_hosts(spec))
-    # Every city's edge has the same routes; the Gslbs are read from the first (and asserted equal in tests).
     edge = inputs.workloads.city(inputs.cities[0]).edge
     strategies = {naming.EDGE_ROUTE_API: FAILOVER, naming.EDGE_ROUTE_WEB: ROUND_ROBIN}
-    gslbs = tuple(
+    return tuple(
         Gslb(
             name=route.name,
             namespace=spec.namespaces.apps,
@@ -140,31 +141,40 @@ def resolve_dns(inputs: Inputs) -> DnsPlan:
             route=route.name,
             hosts=route.hostnames,
             strategy=strategies[route.name],
-            primary_geo_tag=inputs.primary.name if strategies[route.name] == FAILOVER else None,
+            primary_geo_tag=spec.primary if strategies[route.name] == FAILOVER else None,
             dns_ttl_seconds=dns.dns_ttl_seconds,
             health_policy=dns.health_policy,
         )
         for route in edge.routes
     )
+
+
+@traced
+def _addon(inputs: Inputs, city: str, zones: tuple[DelegatedZone, ...]) -> Addon:
+    dns = inputs.spec.traffic.dns
+    return Addon(
+        name=naming.K8GB,
+        city=city,
+        namespace=dns.namespace,
+        repo_url=naming.K8GB_CHARTS,
+        chart=naming.K8GB,
+        version=dns.chart_version,
+        values=_values(inputs, city, zones),
+    )
+
+
+@traced
+def resolve_dns(inputs: Inputs) -> DnsPlan:
+    spec = inputs.spec
+    dns = spec.traffic.dns
+    zones = tuple(delegated_zone(host, dns.zone_label) for _, host in edge_hosts(spec))
     cnames = tuple(
         Cname(zone=zone.parent_zone, name=zone.host, target=zone.gslb_host, ttl_seconds=dns.cname_ttl_seconds)
         for zone in zones
     )
-    addons = tuple(
-        Addon(
-            name=naming.K8GB,
-            city=city.name,
-            namespace=dns.namespace,
-            repo_url=naming.K8GB_CHARTS,
-            chart=naming.K8GB,
-            version=dns.chart_version,
-            values=_values(inputs, city.name, zones),
-        )
-        for city in inputs.cities
-    )
     return DnsPlan(
         zones=zones,
-        gslbs=gslbs,
+        gslbs=_gslbs(inputs),
         cnames=cnames,
-        addons=addons,
+        addons=tuple(_addon(inputs, city.name, zones) for city in inputs.cities),
     )
