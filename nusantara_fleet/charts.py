@@ -14,7 +14,7 @@ from nusantara_fleet.constructs.manifest import RenderChart
 from nusantara_fleet.constructs.network import render_city_network
 from nusantara_fleet.constructs.observability import render_city_observability
 from nusantara_fleet.constructs.platform import render_city_platform, render_fleet_platform
-from nusantara_fleet.constructs.traffic import render_city_traffic
+from nusantara_fleet.constructs.traffic import render_city_traffic, render_fleet_traffic
 from nusantara_fleet.constructs.workloads import render_city_workloads
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.naming import FLEET_FOLDER
@@ -36,6 +36,7 @@ class FleetChart(RenderChart):
         super().__init__(scope, FLEET_FOLDER, collect=collect)
         render_fleet_platform(self, fleet=fleet)
         render_fleet_delivery(self, fleet=fleet)
+        render_fleet_traffic(self, fleet=fleet)
 
 
 def chart_ids(fleet: Fleet) -> list[str]:

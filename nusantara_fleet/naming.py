@@ -15,7 +15,7 @@ MANAGED_BY = "nusantara-fleet"
 GENERATOR_VERSION = version("nusantara-fleet")
 
 # The concern package that rendered an object (`app.kubernetes.io/component`).
-Component = Literal["platform", "data", "workloads", "network", "delivery", "observability"]
+Component = Literal["platform", "data", "workloads", "network", "delivery", "observability", "traffic"]
 
 # Standard labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
 NAME_LABEL = "app.kubernetes.io/name"
@@ -339,8 +339,27 @@ def node_region(city: str) -> str:
 # --- scenarios ---------------------------------------------------------------------------------------------
 # What `fleet scenarios` reads in dist/ besides the names above; the traffic objects' names are the traffic
 # constructs' (edge Gateway, one HTTPRoute and one Gslb per public host, named after its `hosts` key).
-SCENARIO_API_HOST = "api"  # `hosts.api`: pinned to the primary city
-SCENARIO_WEB_HOST = "web"  # `hosts.web`: the user's nearest city
 SCENARIO_POSTGRES_CONFIG = "postgres.yml"  # the patroni ConfigMap's key for members that may lead
 SCENARIO_REPORTING_CONFIG = "postgres-reporting.yml"
 SCENARIO_FAILOVER_MODE_ENV = "FAILOVER_MODE"  # on the promotion Job: quorum or standby-clusters
+
+
+# --- traffic: edge and global DNS ----------------------------------------------------------------------------
+# Istio labels the pods of a Gateway API Gateway's deployment with the Gateway's name.
+GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
+EDGE_PROXY_POLICY = "edge-proxies"  # the NetworkPolicy of the Gateway's proxies in the apps namespace
+# ingress-nginx in the mesh: send to the Service (not pod IPs) under its cluster-local name, so the
+# controller's sidecar routes, encrypts and fails over like any other caller.
+NGINX_SERVICE_UPSTREAM = f"{NGINX_ANNOTATION_PREFIX}/service-upstream"
+NGINX_UPSTREAM_VHOST = f"{NGINX_ANNOTATION_PREFIX}/upstream-vhost"
+# One HTTPRoute (and one Gslb) per public host, named after the host's role in `hosts`.
+EDGE_ROUTE_API = "api"
+EDGE_ROUTE_WEB = "web"
+K8GB = "k8gb"  # the add-on, its Helm release and its chart
+K8GB_CHARTS = "https://www.k8gb.io"
+DNS_RECORDS = "dns-records"  # dist/fleet: the static parent-zone records the operator applies
+
+
+def k8gb_dns_owner(city: str) -> str:
+    """external-dns's TXT owner of one city's delegation records, so no city removes another's."""
+    return f"k8gb-{city}"

@@ -91,6 +91,86 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                         "every pod and service network in the fleet must be distinct",
                     )
                 )
+    problems.extend(_edge_addresses(cities, names, networks, sources))
+    problems.extend(_public_hosts(spec, sources))
+    problems.extend(_dns_failover(spec, sources))
+    return problems
+
+
+def _dns_failover(spec: FleetSpec, sources: Sources) -> list[Problem]:
+    """A dead city leaves global DNS's answers after one reconcile plus the TTL clients hold, which must fit the
+    RTO: users of a city that is gone reach another city only once DNS sends them there."""
+    dns = spec.traffic.dns
+    seconds = dns.reconcile_requeue_seconds + dns.dns_ttl_seconds
+    if seconds <= spec.targets.rto_seconds:
+        return []
+    return [
+        sources.fleet_problem(
+            ("traffic", "dns", "dns_ttl_seconds"),
+            f"DNS fails over in up to {seconds} s (reconcile_requeue_seconds {dns.reconcile_requeue_seconds} + "
+            f"dns_ttl_seconds {dns.dns_ttl_seconds}), beyond the RTO of {spec.targets.rto_seconds} s; "
+            "shorten one of them",
+        )
+    ]
+
+
+def _public_hosts(spec: FleetSpec, sources: Sources) -> list[Problem]:
+    """Each public host gets a delegated sub-zone of its parent zone (the host minus its first label), so the
+    parent must be a registered zone (two labels or more), and the two hosts must differ."""
+    problems: list[Problem] = []
+    for field in ("api", "web"):
+        host: str = getattr(spec.hosts, field)
+        if host.count(".") < 2:
+            problems.append(
+                sources.fleet_problem(
+                    ("hosts", field),
+                    f"{host!r} has no parent zone to delegate from (its parent would be {host.split('.', 1)[1]!r}); "
+                    "name a host under the shop's zone, e.g. `api.nusantaramart.co.id`",
+                )
+            )
+    if spec.hosts.api == spec.hosts.web:
+        problems.append(
+            sources.fleet_problem(
+                ("hosts", "web"),
+                f"{spec.hosts.web!r} is also hosts.api; each host has its own route and DNS strategy",
+            )
+        )
+    return problems
+
+
+def _edge_addresses(
+    cities: dict[str, CitySpec],
+    names: list[str],
+    networks: list[tuple[ipaddress.IPv4Network, str, str]],
+    sources: Sources,
+) -> list[Problem]:
+    """Global DNS answers with each city's edge address: two cities on one address, or an address inside a
+    cluster network (unroutable from the internet, or shadowed by a pod or Service), sends users nowhere."""
+    problems: list[Problem] = []
+    seen: dict[ipaddress.IPv4Address, str] = {}
+    for name in names:
+        address = cities[name].network.edge_address
+        loc: Loc = ("network", "edge_address")
+        if address in seen:
+            problems.append(
+                sources.city_problem(
+                    name,
+                    loc,
+                    f"{address} is also {seen[address]}'s edge address ({sources.cities[seen[address]].path}); "
+                    "global DNS tells the cities apart by it, so each city needs its own",
+                )
+            )
+        seen.setdefault(address, name)
+        for network, owner, field in networks:
+            if address in network:
+                problems.append(
+                    sources.city_problem(
+                        name,
+                        loc,
+                        f"{address} lies in {owner}'s {field} {network} ({sources.cities[owner].path}); the edge "
+                        "load balancer's address must be outside every pod and service network",
+                    )
+                )
     return problems
 
 

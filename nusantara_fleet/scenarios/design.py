@@ -95,8 +95,8 @@ def expect(
     else:
         serves = ((entry,),)
     dns = {
-        naming.SCENARIO_API_HOST: _first((facts.primary, *facts.preference), serving),
-        naming.SCENARIO_WEB_HOST: _first(order, serving),
+        naming.EDGE_ROUTE_API: _first((facts.primary, *facts.preference), serving),
+        naming.EDGE_ROUTE_WEB: _first(order, serving),
     }
     writer = _writer(facts, alive, members_down)
     reads = {

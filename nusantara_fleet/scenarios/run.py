@@ -221,7 +221,7 @@ class _Dns:
 def _serves(world: World, dns: _Dns, scenario: Scenario, user: str, wanted: Expected) -> tuple[Check, str | None]:
     """Who serves the user's requests (or the followed service's calls), and the city they enter at: their own
     while it stands, else the one of DNS's answers the design sends them to (the first when it is not one)."""
-    web = naming.SCENARIO_WEB_HOST
+    web = naming.EDGE_ROUTE_WEB
     subject = f"calls of {scenario.service}" if scenario.service else "requests"
     if world.alive(user):
         observed, why = world.serving(user, scenario.service) if scenario.service else (((user,),), "")
@@ -334,7 +334,7 @@ def edge_backends(facts: Facts) -> set[str]:
 
 def _hosts(facts: Facts) -> dict[str, str]:
     hosts: dict[str, str] = {}
-    for name in (naming.SCENARIO_API_HOST, naming.SCENARIO_WEB_HOST):
+    for name in (naming.EDGE_ROUTE_API, naming.EDGE_ROUTE_WEB):
         named = (g.route.hostnames for c in facts.city.values() if (g := c.gslbs.get(name)) and g.route)
         hosts[name] = next((hostnames[0] for hostnames in named if hostnames), f"{name} host")
     return hosts

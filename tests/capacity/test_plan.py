@@ -64,7 +64,8 @@ def test_the_default_fleet_fits_every_line_and_synth_warns_about_none(default: C
         ("application link", "bandwidth"),
         ("gateway", "design capacity"),
     }
-    assert [w.field for w in load_fleet(ENVS).warnings] == [RETIRED_EDGE_FIELD]
+    # The default fleet loads without a warning: the edge is Gateway API, not the retired ingress-nginx.
+    assert [w.field for w in load_fleet(ENVS).warnings] == []
 
 
 def test_a_pool_is_judged_at_normal_load_and_with_each_other_city_lost(default: CapacityPlan) -> None:

@@ -120,12 +120,12 @@ def realistic(tmp_path_factory: pytest.TempPathFactory) -> FleetDiff:
 
 
 SURABAYA = [
-    "**surabaya** · wave 0 · +0 -0 ±33 (11 only labels or checksums)",
+    "**surabaya** · wave 0 · +0 -0 ±34 (11 only labels or checksums)",
     "- rollout wave 1 → 0",
     "- `order` `ghcr.io/nusantaramart/order:2.4.0` → `2.5.0` (Deployment shop/order)",
 ]
 JAKARTA = [
-    "**jakarta** · wave 1 · +0 -5 ±118 (98 only labels or checksums)",
+    "**jakarta** · wave 1 · +0 -5 ±124 (103 only labels or checksums)",
     "- no longer the primary city: writes move to `bandung`",
     "- no longer waits at the manual gate",
     "- rollout wave 2 → 1",
@@ -134,7 +134,7 @@ JAKARTA = [
 ]
 # The gated city rolls out last, so the new primary moves to the end of the order.
 BANDUNG = [
-    "**bandung** · wave 2 · +9 -0 ±118 (104 only labels or checksums)",
+    "**bandung** · wave 2 · +8 -0 ±124 (106 only labels or checksums)",
     "- becomes the primary city: writes move here from `jakarta`",
     "- now waits at the manual gate",
     "- rollout wave 0 → 2",
@@ -143,7 +143,7 @@ BANDUNG = [
     "- new workloads: CronJob data/postgres-recap, Job data/postgres-promote-bandung",
 ]
 FLEET = [
-    "**fleet** · +0 -0 ±23 (15 only labels or checksums)",
+    "**fleet** · +0 -0 ±26 (16 only labels or checksums)",
     "- primary city `jakarta` → `bandung`",
     "- manual gate `jakarta` → `bandung`",
     "- rollout order `bandung`, `surabaya`, `jakarta` → `surabaya`, `jakarta`, `bandung`",
@@ -174,7 +174,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
     assert line.startswith(
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
         "`fleet.nusantaramart.co.id/database-role`, `fleet.nusantaramart.co.id/patroni-config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 104 object(s); ↻ restarts its pods: "
+        "`fleet.nusantaramart.co.id/role`) changed on 106 object(s); ↻ restarts its pods: "
         "ConfigMap monitoring/grafana-dashboard-city-bandung, "
         "CronJob data/postgres-backup, Deployment shop/catalog ↻, "
     )
@@ -185,7 +185,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
 def test_text_report_also_leads_with_releases_and_collapses(realistic: FleetDiff) -> None:
     text = diff_report.text(realistic)
     assert text.index("releases:") < text.index("RISKS") < text.index("== bandung")
-    assert "  bandung · wave 2 · +9 -0 ±118 (104 only labels or checksums)\n" in text
+    assert "  bandung · wave 2 · +8 -0 ±124 (106 only labels or checksums)\n" in text
     assert "\n± Namespace data" not in text
     assert "Only labels or checksums (" in section(text, "== bandung", "== fleet")
 

@@ -173,6 +173,10 @@ OVERRIDES: dict[str, Any] = {
     "fleet.network_policy.api_server_cidrs": ["10.0.0.0/16"],
     "bandung.database.object_storage.cidrs": ["192.0.2.0/28"],
     "bandung.network.pod_cidr": "10.21.0.0/16",
+    "bandung.network.edge_address": "192.0.2.21",
+    "fleet.traffic.dns.chart_version": "v0.20.1",
+    "fleet.traffic.dns.edge_dns_servers": ["192.0.2.54"],
+    "fleet.traffic.dns.rfc2136.host": "192.0.2.54",
     "bandung.network.service_cidr": "10.121.0.0/16",
 }
 # Changes that are valid only together with another one (applied to the changed side only).
@@ -186,8 +190,8 @@ CONTEXT: dict[str, dict[Path_, Any]] = {
     "fleet.edge_service": {("services", 0, "traffic_pct"): 1},
     # room for order's larger share: catalog gives up some, so the shares still add up to 100 %
     "fleet.services[1].traffic_pct": {("services", 4, "traffic_pct"): 20},
-    "fleet.gateway_api.gateway_class": {("edge",): "gateway-api"},
-    "fleet.gateway_api.controller_namespace": {("edge",): "gateway-api"},
+    "fleet.ingress_nginx.class_name": {("edge",): "ingress-nginx"},
+    "fleet.ingress_nginx.controller_namespace": {("edge",): "ingress-nginx"},
     "fleet.report_cache.storage_gib": {("report_cache", "persistence"): True},
     "fleet.workloads.replicas": {("node_pools", "general", "nodes"): 3},
     "fleet.report_cache.replicas": {("node_pools", "general", "nodes"): 3},

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from nusantara_fleet.cli import main
 from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import load_fleet
-from tests.support import edit_yaml, read_tree
+from tests.support import ENVS, edit_yaml, read_tree
 
 Mutation = Callable[[Path], None]
 
@@ -62,6 +63,10 @@ def fleet_set(*path: str | int, value: Any) -> Mutation:
 def city_set(city: str, *path: str | int, value: Any) -> Mutation:
     return city_edit(city, lambda d: set_path(d, path, value))
 
+
+_FLEET_LINES = len((ENVS / "fleet.yaml").read_text().splitlines())  # an appended line lands after these
+# A key `fleet_set` adds lands after fleet.yaml as `edit_yaml` rewrites it (no comments).
+_DUMPED_LINES = len(yaml.safe_dump(yaml.safe_load((ENVS / "fleet.yaml").read_text()), sort_keys=False).splitlines())
 
 CASES: list[tuple[str, Mutation, list[str]]] = [
     (
@@ -149,7 +154,8 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "two-primaries-as-repeated-key",
         append("fleet.yaml", "primary: bandung\n"),
         [
-            "envs/fleet.yaml:185: primary: key 'primary' is written twice (first on line 5); keep exactly one",
+            f"envs/fleet.yaml:{_FLEET_LINES + 1}: primary: key 'primary' is written twice (first on line 5); "
+            "keep exactly one",
         ],
     ),
     (
@@ -281,7 +287,7 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         "image-registry-not-a-reference",
         fleet_set("image_registry", value="https://ghcr.io/nusantaramart"),
         [
-            "envs/fleet.yaml:204: image_registry: 'https://ghcr.io/nusantaramart' must be an image "
+            f"envs/fleet.yaml:{_DUMPED_LINES + 1}: image_registry: 'https://ghcr.io/nusantaramart' must be an image "
             "repository without tag, e.g. `ghcr.io/nusantaramart/patroni`",
         ],
     ),

@@ -65,7 +65,17 @@ def _object_storage_rule(doc: dict[str, Any], rule: dict[str, Any], peer: dict[s
     )
 
 
+def _public_edge_rule(doc: dict[str, Any], rule: dict[str, Any]) -> bool:
+    """The one rule without peers: the Gateway's proxies take HTTP and HTTPS from any client (the edge)."""
+    return (
+        doc["metadata"]["name"] == "edge-proxies"
+        and rule in doc["spec"].get("ingress", [])
+        and rule == {"ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP"}]}
+    )
+
+
 def test_no_policy_opens_the_internet() -> None:
+    public = 0
     for path, doc in all_docs(DIST):
         if doc["kind"] != "NetworkPolicy":
             continue
@@ -73,14 +83,25 @@ def test_no_policy_opens_the_internet() -> None:
             for peer in rule.get("to", []) + rule.get("from", []):
                 if "ipBlock" in peer and not _object_storage_rule(doc, rule, peer):
                     assert ipaddress.IPv4Network(peer["ipBlock"]["cidr"]).prefixlen >= 8, path
+            if _public_edge_rule(doc, rule):
+                public += 1
+                continue
             assert rule.get("to", rule.get("from")), f"{path}: a rule without peers allows everyone"
+    assert public == 3, "one public edge rule per city"
 
 
-# (source, destination, port, expected) inside one city, default fleet (ingress-nginx).
+# (source, destination, port, expected) inside one city, default fleet (Gateway API on Istio): `edge` is a pod
+# of the Gateway's proxies, which Istio runs in the apps namespace; `internet` is any client outside the fleet.
 IN_CITY = [
-    ("ingress-nginx", "gateway", 8080, True),
-    ("ingress-nginx", "order", 8080, False),
-    ("envoy-gateway-system", "gateway", 8080, False),
+    ("internet", "edge", 443, True),
+    ("internet", "edge", 80, True),
+    ("internet", "edge", 15021, False),
+    ("internet", "gateway", 8080, False),
+    ("edge", "gateway", 8080, True),
+    ("edge", "order", 8080, False),
+    ("edge", "gateway", 9090, False),
+    ("shop-other", "gateway", 8080, False),
+    ("ingress-nginx", "gateway", 8080, False),
     ("gateway", "order", 8080, True),
     ("gateway", "report", 8080, True),
     ("order", "gateway", 8080, False),
@@ -102,7 +123,13 @@ IN_CITY = [
 def _endpoint(out: Path, city: str, name: str) -> Pod:
     if name == "database":
         return _database_pod(out, city)
-    if name in {"ingress-nginx", "envoy-gateway-system", "monitoring"}:
+    if name == "edge":
+        return Pod(APPS, {"gateway.networking.k8s.io/gateway-name": "edge"}, _host_in(CITY_CIDRS[city], 40))
+    if name == "shop-other":  # a pod of the apps namespace that is not one of the Gateway's proxies
+        return Pod(APPS, {"gateway.networking.k8s.io/gateway-name": "other"}, _host_in(CITY_CIDRS[city], 41))
+    if name == "internet":
+        return Pod(None, ip="198.18.0.1")
+    if name in {"ingress-nginx", "monitoring"}:
         return Pod(name, {"app.kubernetes.io/name": name})
     return _pod(out, city, name)
 
@@ -165,15 +192,27 @@ def test_payment_reaches_its_providers_on_their_ports_only(
     assert not allowed(policies["jakarta"], order, card, 443)
 
 
-def test_gateway_api_mode_opens_the_gateway_to_its_proxies_instead(gateway_canary: tuple[Fleet, Path]) -> None:
-    _, out = gateway_canary
+def test_ingress_mode_opens_the_gateway_to_the_controller_namespace_instead(
+    ingress_canary: tuple[Fleet, Path],
+) -> None:
+    _, out = ingress_canary
     policies = _policies(out, "bandung")
     gateway, canary = _pod(out, "bandung", "gateway"), _pod(out, "bandung", "gateway-canary")
-    proxies, nginx = Pod("envoy-gateway-system", {}), Pod("ingress-nginx", {})
-    assert allowed(policies, proxies, gateway, 8080)
-    assert allowed(policies, proxies, canary, 8080), "the canary takes its share of edge traffic"
-    assert not allowed(policies, nginx, gateway, 8080)
+    nginx = Pod("ingress-nginx", {})
+    proxies = Pod(APPS, {"gateway.networking.k8s.io/gateway-name": "edge"}, _host_in(CITY_CIDRS["bandung"], 40))
+    assert allowed(policies, nginx, gateway, 8080)
+    assert allowed(policies, nginx, canary, 8080), "the canary takes its share of edge traffic"
+    assert not allowed(policies, proxies, gateway, 8080)
+    assert not any(policy["metadata"]["name"] == "edge-proxies" for policy in policies)
     assert allowed(policies, canary, _pod(out, "bandung", "order-canary"), 8080)
+
+
+def test_the_gateways_proxies_reach_the_canary_too(gateway_canary: tuple[Fleet, Path]) -> None:
+    _, out = gateway_canary
+    policies = _policies(out, "bandung")
+    proxies = Pod(APPS, {"gateway.networking.k8s.io/gateway-name": "edge"}, _host_in(CITY_CIDRS["bandung"], 40))
+    assert allowed(policies, proxies, _pod(out, "bandung", "gateway-canary"), 8080)
+    assert not allowed(policies, proxies, _pod(out, "bandung", "order-canary"), 8080)
 
 
 def test_every_app_pod_is_covered_by_its_own_policy(default: tuple[Path, dict[str, list[dict[str, Any]]]]) -> None:

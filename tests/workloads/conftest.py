@@ -13,7 +13,7 @@ from tests.support import add_canaries, render_variant, set_edge
 
 @pytest.fixture(scope="session")
 def ingress_canary(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fleet, Path]:
-    """The default fleet (ingress-nginx) with canaries of the gateway and order in Bandung."""
+    """The fleet on ingress-nginx, with canaries of the gateway and order in Bandung."""
     return render_variant(
         tmp_path_factory.mktemp("ingress-canary"), partial(set_edge, mode="ingress-nginx"), add_canaries
     )
@@ -21,7 +21,7 @@ def ingress_canary(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fleet, Pat
 
 @pytest.fixture(scope="session")
 def gateway_canary(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fleet, Path]:
-    """The fleet on Gateway API, with the same canaries."""
+    """The default fleet (Gateway API), with the same canaries."""
     return render_variant(
         tmp_path_factory.mktemp("gateway-canary"), partial(set_edge, mode="gateway-api"), add_canaries
     )

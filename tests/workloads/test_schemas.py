@@ -72,14 +72,14 @@ def _repeat_listener(doc: dict[str, Any]) -> None:
     [
         (
             "HTTPRoute",
-            "gateway",
+            "api",
             _break_weight,
             ("spec.rules.0.backendRefs.0.weight: -1 is less than the minimum of 0",),
         ),
         ("Gateway", "edge", _break_listener, ("spec.listeners.0.protocol: 443 is not of type 'string'",)),
         (
             "HTTPRoute",
-            "gateway",
+            "web",
             _misspell_weight,
             ("spec.rules.0.backendRefs.0: Additional properties are not allowed ('weigth' was unexpected)",),
         ),

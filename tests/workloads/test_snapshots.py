@@ -1,6 +1,6 @@
 """Snapshots of everything one service renders in the variants dist/ does not show: a canary, the other edge.
 
-The default (ingress-nginx, no canary) is dist/ itself, the fleet-wide golden.
+The default (Gateway API, no canary) is dist/ itself, the fleet-wide golden.
 
 The exposed service (`gateway`) is the one whose objects change with both switches. Each golden
 under snapshots/ is the rendered YAML itself; `make snapshots` (UPDATE_SNAPSHOTS=1) rewrites them.
@@ -18,13 +18,23 @@ from tests.support import SNAPSHOT_CITY, add_canaries, assert_snapshot, render_v
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 SERVICE = "gateway"
-# Everything named after the service, plus the Gateway API Gateway it is attached to.
-OWNED = {SERVICE, f"{SERVICE}-canary", f"{SERVICE}-config", f"{SERVICE}-https-redirect", "edge"}
+# Everything named after the service, plus the edge it is exposed on: the Gateway and the per-host routes.
+ROUTES = ("api", "web")
+OWNED = {
+    SERVICE,
+    f"{SERVICE}-canary",
+    f"{SERVICE}-config",
+    f"{SERVICE}-https-redirect",
+    "edge",
+    "edge-proxies",
+    *ROUTES,
+    *(f"{route}-canary" for route in ROUTES),
+}
 
 VARIANTS: dict[str, list[Callable[[Path], None]]] = {
     "ingress-canary": [partial(set_edge, mode="ingress-nginx"), add_canaries],
-    "gateway-api": [partial(set_edge, mode="gateway-api")],
-    "gateway-api-canary": [partial(set_edge, mode="gateway-api"), add_canaries],
+    "ingress": [partial(set_edge, mode="ingress-nginx")],
+    "gateway-api-canary": [add_canaries],
 }
 
 

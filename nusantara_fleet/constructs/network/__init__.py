@@ -2,7 +2,10 @@
 
 What is open (see `model/workloads/resolve.py` for where each need comes from):
 - everyone: DNS to the cluster DNS pods;
-- the exposed service: from the edge proxies' namespace; to the services it routes to;
+- the exposed service: from the edge proxies (their namespace, and their pods' labels when they share the
+  apps namespace); to the services it routes to;
+- the Gateway API edge's proxies, when they run in the apps namespace: from any client on the listener
+  ports (the public edge), to the exposed service;
 - each routed service: from the exposed service; to its city's database namespace (PostgreSQL only:
   Patroni's REST API is not the apps'), and, when it writes, to the pod networks of the cities that may
   hold the leader;
@@ -18,6 +21,7 @@ from typing import Any
 from constructs import Construct
 
 from nusantara_fleet import naming
+from nusantara_fleet.constructs.network.edge import EdgeProxiesPolicy
 from nusantara_fleet.constructs.network.network_policy import (
     NetworkPolicy,
     namespace_peer,
@@ -32,7 +36,10 @@ def _app_ingress(app: App) -> list[dict[str, Any]]:
     net = app.network
     rules = []
     if net.ingress_namespace is not None:
-        rules.append({"from": [namespace_peer(net.ingress_namespace)], "ports": tcp(app.port)})
+        edge = namespace_peer(net.ingress_namespace)
+        if net.ingress_pods:
+            edge["podSelector"] = {"matchLabels": dict(net.ingress_pods)}
+        rules.append({"from": [edge], "ports": tcp(app.port)})
     if net.ingress_services:
         rules.append({"from": [services_peer(net.ingress_services)], "ports": tcp(app.port)})
     # Scrapes reach the metrics port; the blackbox exporter's health probes reach the service port.
@@ -76,6 +83,8 @@ def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
         egress=[{"ports": dns_ports, "to": [dns_peer]}],
     )
     plan = fleet.workloads.city(city)
+    if plan.edge.proxies is not None:
+        EdgeProxiesPolicy(scope, fleet=fleet, city=city, proxies=plan.edge.proxies)
     for app in plan.apps:
         NetworkPolicy(
             scope,

@@ -49,11 +49,13 @@ def render_city_workloads(scope: Construct, *, fleet: Fleet, city: City) -> None
     edge = plan.edge
     if edge.mode == "gateway-api":
         Gateway(scope, fleet=fleet, city=city, edge=edge)
-        HTTPRoute(scope, fleet=fleet, city=city, edge=edge)
+        for route in edge.routes:
+            HTTPRoute(scope, fleet=fleet, city=city, edge=edge, route=route)
         HTTPSRedirect(scope, fleet=fleet, city=city, edge=edge)
     else:
-        for variant in edge.backends:
-            Ingress(scope, fleet=fleet, city=city, edge=edge, variant=variant)
+        for route in edge.routes:
+            for variant in edge.backends:
+                Ingress(scope, fleet=fleet, city=city, edge=edge, route=route, variant=variant)
     cache = plan.cache
     if cache is not None:
         name, version = cache.name, cache.version

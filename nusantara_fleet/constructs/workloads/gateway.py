@@ -1,4 +1,8 @@
-"""Gateway (Gateway API): one HTTPS listener per public host terminating TLS, plus plain HTTP for the redirect."""
+"""Gateway (Gateway API): one HTTPS listener per public host terminating TLS, plus plain HTTP for the redirect.
+
+With Istio's implementation the Gateway's proxies are a Deployment `<gateway>-<class>` in the Gateway's
+namespace, behind a LoadBalancer Service that takes `spec.addresses`.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +42,12 @@ class Gateway(Manifest):
                     "name": edge.gateway,
                     "namespace": fleet.spec.namespaces.apps,
                 },
-                "spec": {"gatewayClassName": edge.gateway_class, "listeners": listeners},
+                "spec": {
+                    # The load balancer address global DNS answers with, so dist/ and DNS name the same one.
+                    "addresses": [{"type": "IPAddress", "value": edge.address}],
+                    "gatewayClassName": edge.gateway_class,
+                    "listeners": listeners,
+                },
             },
             plan=edge,
         )

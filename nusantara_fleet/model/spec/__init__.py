@@ -64,10 +64,11 @@ class FleetSpec(Spec):
     database: DatabaseSpec = Field(description="The PostgreSQL fleet.")
     services: list[ServiceSpec] = Field(min_length=1, description="Services every city runs.")
     edge: EdgeMode = Field(
-        default="ingress-nginx",
-        description="How traffic enters a city: an `Ingress` for ingress-nginx, or a Gateway API `Gateway` "
-        "and `HTTPRoute`s. Default: the design's choice; `fleet synth` warns, as the community ingress-nginx "
-        "was retired in March 2026.",
+        default="gateway-api",
+        description="How traffic enters a city: a Gateway API `Gateway` and `HTTPRoute`s served by the mesh's "
+        "own Envoy (Istio), or an `Ingress` for ingress-nginx. Default: Gateway API, since the community "
+        "ingress-nginx was retired in March 2026 (`fleet synth` warns when it is chosen) and bypasses the mesh "
+        "unless told to use Service addresses.",
     )
     edge_service: str = Field(
         default="gateway",
@@ -80,9 +81,7 @@ class FleetSpec(Spec):
     workloads: WorkloadsSpec = Field(default=WorkloadsSpec(), description="How every service runs.")
     report_cache: CacheSpec = Field(default=CacheSpec(), description="The per-city report cache.")
     network_policy: NetworkPolicySpec = Field(default=NetworkPolicySpec(), description="Cluster facts for policies.")
-    traffic: TrafficSpec = Field(
-        default=TrafficSpec(), description="Traffic between the cities: mesh, locality failover, global DNS."
-    )
+    traffic: TrafficSpec = Field(description="Traffic between the cities: mesh, locality failover, global DNS.")
     payment_providers: list[ExternalPeerSpec] = Field(
         default=[],
         description="Payment providers the payment services may call (the only egress outside the fleet). "

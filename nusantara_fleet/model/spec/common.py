@@ -33,6 +33,8 @@ ALERT_NAME = r"^[A-Z][A-Za-z0-9]{2,63}$"
 BASE_URL = r"^https://\S+[^/]$"
 PROM_WINDOW = r"^[0-9]+(m|h|d)$"
 CHART_VERSION = r"^[0-9]+\.[0-9]+\.[0-9]+$"
+# Charts whose Chart.yaml versions carry a `v` (k8gb): the pin must match that string exactly.
+HELM_V_VERSION = r"^v[0-9]+\.[0-9]+\.[0-9]+$"
 
 # What each pattern allows, in words and with an example: the loader says this instead of the regex.
 PATTERN_HELP: dict[str, str] = {
@@ -58,6 +60,7 @@ PATTERN_HELP: dict[str, str] = {
     PROM_WINDOW: "must be a Prometheus range of one unit, minutes, hours or days, e.g. `5m`, `6h` or `3d`",
     CHART_VERSION: "must be an exact chart version MAJOR.MINOR.PATCH, e.g. `6.49.0`: a range would let a chart "
     "release change what dist/ means",
+    HELM_V_VERSION: "must be an exact chart version vMAJOR.MINOR.PATCH as the chart spells it, e.g. `v0.20.0`",
     HTTPS_URL: "must be an https:// URL without spaces, e.g. `https://s3.jakarta.nusantaramart.internal`",
     GIT_URL: "must be a git URL (https://, ssh:// or git@), e.g. `https://github.com/nusantaramart/fleet.git`",
     GIT_REVISION: "must be a branch, tag or commit such as `main` or `v1.2.0`",

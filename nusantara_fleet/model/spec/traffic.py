@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address
 from typing import Literal
 
 from pydantic import Field
 
-from nusantara_fleet.model.spec.common import Spec
+from nusantara_fleet.model.spec.common import DNS_LABEL, HELM_V_VERSION, Spec
 
 
 class MeshSpec(Spec):
@@ -69,8 +70,93 @@ class LocalityFailoverSpec(Spec):
     )
 
 
+class Rfc2136Spec(Spec):
+    """The parent zones' authoritative server, which takes k8gb's delegation records as RFC 2136 updates."""
+
+    host: IPv4Address = Field(description="Address of the primary server of the parent zones (dynamic updates).")
+    port: int = Field(default=53, ge=1, le=65535, description="Its DNS port. Default: the standard port 53.")
+    tsig_key_name: str = Field(
+        default="k8gb",
+        pattern=DNS_LABEL,
+        description="Name of the TSIG key the server accepts updates of the delegation records with. Default: "
+        "named after its one user.",
+    )
+    tsig_secret_alg: Literal["hmac-sha256", "hmac-sha512"] = Field(
+        default="hmac-sha256",
+        description="TSIG algorithm of the key. Default: HMAC-SHA256, what BIND's `tsig-keygen` generates.",
+    )
+    tsig_secret: str = Field(
+        default="k8gb-rfc2136-tsig",
+        pattern=DNS_LABEL,
+        description="Secret in k8gb's namespace holding the TSIG key (put there from the secret store; never in "
+        "envs/ or dist/). Default: named after what it signs.",
+    )
+    tsig_secret_key: str = Field(
+        default="secret",
+        pattern=DNS_LABEL,
+        description="Key of that Secret holding the base64 TSIG secret. Default: the key k8gb's own RFC 2136 "
+        "examples use.",
+    )
+
+
 class GlobalDnsSpec(Spec):
     """k8gb: the public hosts' DNS, answered by every city and re-pointed when a city is down."""
+
+    chart_version: str = Field(
+        default="v0.20.0",
+        pattern=HELM_V_VERSION,
+        description="k8gb chart version, exact, as its Chart.yaml spells it (with `v`). Default: v0.20.0, the "
+        "release whose CRDs the gate validates Gslb objects against (nusantara_fleet/validate/crds/k8gb/).",
+    )
+    namespace: str = Field(
+        default="k8gb", pattern=DNS_LABEL, description="Namespace of k8gb in every city. Default: its upstream name."
+    )
+    zone_label: str = Field(
+        default="gslb",
+        pattern=DNS_LABEL,
+        description="Label of the sub-zone each public host's parent zone delegates to k8gb (`<label>.<parent>`). "
+        "Default: `gslb`; a sub-zone leaves the parent zone static and k8gb's own names inside what it owns.",
+    )
+    dns_ttl_seconds: int = Field(
+        default=30,
+        ge=5,
+        le=300,
+        description="TTL of the answers k8gb gives for the hosts, seconds: how long clients may keep a dead "
+        "city's address. Default: 30, k8gb's own default; failover takes about reconcile + TTL, well inside "
+        "the RTO.",
+    )
+    reconcile_requeue_seconds: int = Field(
+        default=10,
+        ge=5,
+        le=300,
+        description="How often each city's k8gb asks the others for their healthy addresses, seconds. Default: "
+        "10, k8gb's stable install; a dead city drops out of the answers within this plus the TTL.",
+    )
+    negative_ttl_seconds: int = Field(
+        default=30,
+        ge=5,
+        le=3600,
+        description="Negative-answer TTL (SOA) of the delegated zones, seconds: how long a resolver remembers "
+        "that a name had no answer. Default: 30, as short as the TTL so a host that briefly had no healthy "
+        "city comes back as fast as it left.",
+    )
+    cname_ttl_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="TTL of the static CNAMEs from the public hosts into the delegated zones, seconds. Default: "
+        "an hour; the CNAME never changes on failover (only the answers behind it do).",
+    )
+    health_policy: Literal["Any", "All"] = Field(
+        default="Any",
+        description="`serviceHealthPolicy`: a city is healthy while any (or only while all) of the edge "
+        "service's Services behind a route has a ready pod. Default: `Any`, so a canary with no ready pod "
+        "does not take the whole city out of DNS.",
+    )
+    edge_dns_servers: list[IPv4Address] = Field(
+        min_length=1,
+        description="Resolvers that see the parent zones, which k8gb asks for the other cities' delegation records.",
+    )
+    rfc2136: Rfc2136Spec = Field(description="Where k8gb's external-dns writes the delegation records.")
 
 
 class TrafficSpec(Spec):
@@ -78,4 +164,4 @@ class TrafficSpec(Spec):
     failover: LocalityFailoverSpec = Field(
         default=LocalityFailoverSpec(), description="Locality failover of every service's traffic."
     )
-    dns: GlobalDnsSpec = Field(default=GlobalDnsSpec(), description="Global DNS for the public hosts.")
+    dns: GlobalDnsSpec = Field(description="Global DNS for the public hosts.")

@@ -215,15 +215,11 @@ class IngressNginxSpec(Spec):
 
 class GatewayApiSpec(Spec):
     gateway_class: str = Field(
-        default="eg",
+        default="istio",
         pattern=DNS_LABEL,
-        description="GatewayClass the edge Gateway is attached to. Default: Envoy Gateway's quickstart class.",
-    )
-    controller_namespace: str = Field(
-        default="envoy-gateway-system",
-        pattern=DNS_LABEL,
-        description="Namespace the Gateway's data-plane proxies run in (where edge traffic comes from). Default: "
-        "Envoy Gateway provisions its proxies in its own namespace.",
+        description="GatewayClass of the edge Gateway, one of Istio's (controller `istio.io/gateway-controller`): "
+        "Istio deploys the Gateway's proxies in the Gateway's namespace as `<gateway>-<class>`. Default: `istio`, "
+        "the class istiod creates, so the edge is a mesh Envoy with the mesh's mTLS and locality failover.",
     )
 
 

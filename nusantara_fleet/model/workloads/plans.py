@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from nusantara_fleet import naming
 from nusantara_fleet.model.capacity.demand import Scenario
 from nusantara_fleet.model.cities import City, Pool, Service
 from nusantara_fleet.model.pods import PullPolicy, Spread
@@ -79,6 +80,7 @@ class AppNetwork:
     """Everything a service's NetworkPolicy opens; everything else stays denied."""
 
     ingress_namespace: str | None  # the edge proxies' namespace, for the exposed service only
+    ingress_pods: Mapping[str, str]  # the edge proxies' pod labels there; empty: every pod of the namespace
     ingress_services: tuple[str, ...]  # callers inside the city
     egress_services: tuple[PortPeers, ...]  # services it calls inside the city
     database_namespace: str | None
@@ -146,6 +148,35 @@ class Listener:
 
 
 @dataclass(frozen=True)
+class EdgeRoute:
+    """One public host's HTTPRoute: its public name and its name in the delegated zone global DNS serves.
+
+    Clients send the public name (the CNAME keeps Host and SNI); the zone name is listed so k8gb, which
+    takes a route's hostnames as the names it answers for, serves it.
+    """
+
+    name: str
+    host: str
+    gslb_host: str
+    listener: str
+
+    @property
+    def hostnames(self) -> tuple[str, ...]:
+        return (self.host, self.gslb_host)
+
+
+@dataclass(frozen=True)
+class EdgeProxies:
+    """The Gateway's proxies when they run in the apps namespace, under its default deny: what they may do."""
+
+    policy: str
+    labels: Mapping[str, str]
+    ports: tuple[int, ...]  # the listeners' ports, open to every client: this is the public edge
+    backends: tuple[str, ...]  # services they forward to
+    backend_port: int
+
+
+@dataclass(frozen=True)
 class Edge:
     """How traffic enters a city: TLS for the public hosts, then the exposed service (and its canary)."""
 
@@ -157,20 +188,35 @@ class Edge:
     gateway_class: str
     paths: tuple[str, ...]
     gateway: str
+    address: str  # the city's edge load balancer address, which global DNS answers with
+    routes: tuple[EdgeRoute, ...]
+    route_api_version: str  # the routes' kind: HTTPRoutes (gateway-api) or Ingresses (ingress-nginx)
+    route_kind: str
     https_port: int
     http_port: int
     http_listener: str
     redirect_route: str
     proxy_namespace: str  # where the edge proxies run: the source of edge traffic
     proxy_account: str  # the edge proxies' ServiceAccount: their mesh identity
+    proxies: EdgeProxies | None  # set when the fleet must open the proxies' own traffic
+    upstream_hosts: Mapping[str, str]  # ingress-nginx: each backend's cluster-local name, its upstream vhost
 
     @property
     def backends(self) -> tuple[Variant, ...]:
         return self.app.variants
 
+    def ingress_name(self, route: EdgeRoute, variant: Variant) -> str:
+        """ingress-nginx: one Ingress per host and variant; a canary's merges into its host's stable one."""
+        return route.name if variant.track == "stable" else naming.canary_name(route.name)
+
     @property
     def listeners(self) -> tuple[Listener, ...]:
-        return tuple(Listener(name=f"https-{host.replace('.', '-')}", host=host) for host in self.hosts)
+        return tuple(Listener(name=listener_name(host), host=host) for host in self.hosts)
+
+
+def listener_name(host: str) -> str:
+    """The HTTPS listener of one public host on the edge Gateway."""
+    return f"https-{host.replace('.', '-')}"
 
 
 @dataclass(frozen=True)

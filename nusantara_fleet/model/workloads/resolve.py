@@ -39,17 +39,23 @@ from nusantara_fleet.model.workloads.plans import (
     Cache,
     CityWorkloads,
     Edge,
+    EdgeProxies,
+    EdgeRoute,
     PortPeers,
     Scaling,
     Track,
     Upstream,
     Variant,
     Workloads,
+    listener_name,
 )
+from nusantara_fleet.model.zones import delegated_zone
 
 PDB_MIN_AVAILABLE = 1  # one replica keeps serving while the other is drained or rescheduled
 HTTPS_PORT = 443
 HTTP_PORT = 80  # only answers with a redirect to HTTPS
+GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
+INGRESS_API_VERSION = "networking.k8s.io/v1"
 # Every cached key is recomputable report data, so the least recently used one goes first when full.
 CACHE_EVICTION = "allkeys-lru"
 # A service's replicas differ by at most one per node: its main and backup never share a node, and a
@@ -102,11 +108,10 @@ class _Fleet:
         namespace = spec.namespaces.data
         self.read = Endpoint(naming.cluster_local_host(naming.READ_SERVICE, namespace), port)
         self.reporting = Endpoint(naming.cluster_local_host(naming.REPORTING_SERVICE, namespace), port)
-        self.edge_namespace = (
-            spec.gateway_api.controller_namespace
-            if spec.edge == "gateway-api"
-            else spec.ingress_nginx.controller_namespace
-        )
+        # Istio runs a Gateway's proxies beside the Gateway, in the apps namespace; ingress-nginx runs in its own.
+        gateway_api = spec.edge == "gateway-api"
+        self.edge_namespace = spec.namespaces.apps if gateway_api else spec.ingress_nginx.controller_namespace
+        self.edge_pods = {naming.GATEWAY_NAME_LABEL: naming.EDGE_GATEWAY} if gateway_api else {}
 
     def url(self, name: str, port: int) -> str:
         return f"http://{naming.cluster_local_host(name, self.spec.namespaces.apps)}:{port}"
@@ -241,6 +246,7 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
     writer = service.spec.database and service.writes
     return AppNetwork(
         ingress_namespace=f.edge_namespace if exposed else None,
+        ingress_pods=f.edge_pods if exposed else {},
         ingress_services=() if exposed or not service.spec.routes else (spec.edge_service,),
         egress_services=tuple(PortPeers(port, tuple(sorted(names))) for port, names in sorted(by_port.items())),
         database_namespace=spec.namespaces.data if service.spec.database else None,
@@ -352,27 +358,59 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
 
 def _plan(f: _Fleet, city: City) -> CityWorkloads:
     apps = tuple(_app(f, city, city_service) for city_service in city.services)
-    return CityWorkloads(apps=apps, edge=_edge(f, next(app for app in apps if app.exposed)), cache=_cache(f, city))
+    edge = _edge(f, city, next(app for app in apps if app.exposed))
+    return CityWorkloads(apps=apps, edge=edge, cache=_cache(f, city))
+
+
+def edge_hosts(spec: FleetSpec) -> tuple[tuple[str, str], ...]:
+    """(route name, public host) of every public host, API first: one HTTPRoute and one Gslb each."""
+    return ((naming.EDGE_ROUTE_API, spec.hosts.api), (naming.EDGE_ROUTE_WEB, spec.hosts.web))
 
 
 @traced
-def _edge(f: _Fleet, exposed: App) -> Edge:
+def _edge(f: _Fleet, city: City, exposed: App) -> Edge:
     spec = f.spec
+    routes = tuple(
+        EdgeRoute(
+            name=name,
+            host=host,
+            gslb_host=delegated_zone(host, spec.traffic.dns.zone_label).gslb_host,
+            listener=listener_name(host),
+        )
+        for name, host in edge_hosts(spec)
+    )
+    proxies = None
+    if spec.edge == "gateway-api":
+        proxies = EdgeProxies(
+            policy=naming.EDGE_PROXY_POLICY,
+            labels=f.edge_pods,
+            ports=(HTTP_PORT, HTTPS_PORT),
+            backends=tuple(variant.name for variant in exposed.variants),
+            backend_port=exposed.port,
+        )
     return Edge(
         mode=spec.edge,
-        hosts=(spec.hosts.api, spec.hosts.web),
+        hosts=tuple(host for _, host in edge_hosts(spec)),
         tls_secret=spec.hosts.tls_secret,
         app=exposed,
         ingress_class=spec.ingress_nginx.class_name,
         gateway_class=spec.gateway_api.gateway_class,
         paths=tuple(sorted({route.path for route in exposed.service.spec.routes})),
         gateway=naming.EDGE_GATEWAY,
+        address=str(city.network.edge_address),
+        routes=routes,
+        route_api_version=GATEWAY_API_VERSION if spec.edge == "gateway-api" else INGRESS_API_VERSION,
+        route_kind="HTTPRoute" if spec.edge == "gateway-api" else "Ingress",
         https_port=HTTPS_PORT,
         http_port=HTTP_PORT,
         http_listener=naming.HTTP_LISTENER,
         redirect_route=f"{exposed.name}{naming.REDIRECT_SUFFIX}",
         proxy_namespace=f.edge_namespace,
         proxy_account=naming.edge_proxy_account(spec.edge, naming.EDGE_GATEWAY, spec.gateway_api.gateway_class),
+        proxies=proxies,
+        upstream_hosts={
+            variant.name: naming.cluster_local_host(variant.name, spec.namespaces.apps) for variant in exposed.variants
+        },
     )
 
 
