@@ -91,6 +91,45 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                         "every pod and service network in the fleet must be distinct",
                     )
                 )
+    problems.extend(_eastwest(cities, sources))
+    return problems
+
+
+def _eastwest(cities: dict[str, CitySpec], sources: Sources) -> list[Problem]:
+    """Each city's east-west gateway address is its own and outside every pod and service network.
+
+    The other cities' sidecars reach a city's pods only at that address; one shared by two cities would
+    send one city's traffic to the other, and one inside a pod or service network would be routed to a pod
+    or Service there instead of the load balancer (and the NetworkPolicies' /32 rule would open that pod).
+    """
+    problems: list[Problem] = []
+    loc: Loc = ("network", "eastwest_address")
+    seen: dict[ipaddress.IPv4Address, str] = {}
+    for name in sorted(cities):
+        address = cities[name].network.eastwest_address
+        if address in seen:
+            problems.append(
+                sources.city_problem(
+                    name,
+                    loc,
+                    f"{address} is also {seen[address]}'s east-west gateway address "
+                    f"({sources.cities[seen[address]].path}); every city needs its own",
+                )
+            )
+        seen.setdefault(address, name)
+        for other in sorted(cities):
+            for field in ("pod_cidr", "service_cidr"):
+                network = ipaddress.IPv4Network(getattr(cities[other].network, field))
+                if address in network:
+                    problems.append(
+                        sources.city_problem(
+                            name,
+                            loc,
+                            f"{address} lies inside {other}'s {field} {network} ({sources.cities[other].path}); "
+                            "the east-west gateway's load balancer address must be outside every pod and service "
+                            "network of the fleet",
+                        )
+                    )
     return problems
 
 
