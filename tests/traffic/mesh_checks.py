@@ -73,7 +73,8 @@ def principal_problems(docs: list[Doc], *, trust_domain: str, outside: set[str])
 
 
 def _service_of(selector: dict[str, Any]) -> str | None:
-    return selector.get("matchLabels", {}).get(naming.SERVICE_LABEL)
+    service = selector.get("matchLabels", {}).get(naming.SERVICE_LABEL)
+    return None if service is None else str(service)
 
 
 def _np_callers(rule: dict[str, Any], namespace: str, sas: dict[str, dict[str, str]]) -> tuple[str, frozenset[str]]:

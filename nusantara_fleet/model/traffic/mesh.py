@@ -250,15 +250,15 @@ def _addons(spec: FleetSpec, city: CityMesh) -> tuple[Addon, ...]:
     )
 
 
-def _root_ingress(spec: FleetSpec, meshed: tuple[str, ...]) -> tuple[RootIngress, ...]:
-    """istiod serves the meshed namespaces' sidecars and the east-west gateway; the gateway serves the world."""
+def _root_ingress(spec: FleetSpec, clients: tuple[str, ...]) -> tuple[RootIngress, ...]:
+    """istiod serves its clients' proxies and the east-west gateway; the gateway serves the other cities."""
     istiod = {naming.ISTIO_LABEL: naming.ISTIOD_LABEL_VALUE}
     eastwest = {naming.ISTIO_LABEL: naming.EASTWEST_LABEL_VALUE}
     return (
         RootIngress(
             name=naming.mesh_policy(naming.ISTIOD),
             selector=istiod,
-            namespaces=(*meshed, spec.traffic.mesh.namespace),
+            namespaces=tuple(sorted({*clients, spec.traffic.mesh.namespace})),
             ports=(ISTIOD_XDS_PORT,),
         ),
         RootIngress(name=naming.MESH_WEBHOOK_POLICY, selector=istiod, namespaces=(), ports=(ISTIOD_WEBHOOK_PORT,)),
@@ -291,7 +291,16 @@ def resolve_mesh(inputs: Inputs) -> MeshPlan:
         cross_network_port=CROSS_NETWORK_PORT,
         cross_network_hosts=CROSS_NETWORK_HOSTS,
         eastwest_selector={naming.ISTIO_LABEL: naming.EASTWEST_LABEL_VALUE},
-        root_ingress=_root_ingress(spec, tuple(sorted(injected))),
+        # istiod's clients: the injected namespaces, the edge proxies (Istio's Gateway API proxies, or
+        # ingress-nginx with a sidecar) and the blackbox exporter, whose probes need a mesh identity.
+        root_ingress=_root_ingress(
+            spec,
+            (
+                *injected,
+                *{plan.edge.proxy_namespace for plan in inputs.workloads.cities.values()},
+                spec.network_policy.monitoring_namespace,
+            ),
+        ),
         cities=cities,
         addons=tuple(addon for city in cities.values() for addon in _addons(spec, city)),
     )
