@@ -49,6 +49,7 @@ def test_every_application_names_its_destination_and_never_also_gives_a_server(t
             for (kind, _), doc in docs.items()
             if kind == "ApplicationSet"
         ]
-        # The root and each city (or the ApplicationSet), plus five add-on charts in each of the three cities.
-        assert len(destinations) == (4 if strategy == "app-of-apps" else 2) + 5 * 3
+        # The root and each city (or the ApplicationSet), plus nine add-on charts in each of the three cities
+        # (five of observability, four of the mesh).
+        assert len(destinations) == (4 if strategy == "app-of-apps" else 2) + 9 * 3
         assert all("name" in d and "server" not in d for d in destinations), destinations
