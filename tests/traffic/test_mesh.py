@@ -255,3 +255,30 @@ def test_eastwest_addresses_are_unique_and_outside_the_networks(envs: Path) -> N
         "envs/surabaya.yaml:5: network.eastwest_address: 10.210.0.10 is also jakarta's east-west gateway address "
         "(envs/jakarta.yaml); every city needs its own",
     ]
+
+
+def test_the_root_namespace_denies_ingress_but_the_mesh_ports(rendered: Rendered) -> None:
+    docs = [
+        doc for doc in rendered["jakarta"] if doc["kind"] == "NetworkPolicy" and doc["metadata"]["namespace"] == ROOT
+    ]
+    by_name = {doc["metadata"]["name"]: doc["spec"] for doc in docs}
+    assert by_name["mesh-default-deny"] == {"ingress": [], "podSelector": {}, "policyTypes": ["Ingress"]}
+    istiod = by_name["mesh-istiod"]["ingress"]
+    assert [peer["namespaceSelector"]["matchLabels"][naming.NAMESPACE_NAME_LABEL] for peer in istiod[0]["from"]] == [
+        "ingress-nginx",
+        ROOT,
+        "monitoring",
+        "shop",
+    ]
+    assert istiod[0]["ports"] == [{"port": 15012, "protocol": "TCP"}]
+    assert by_name["mesh-istio-eastwestgateway"]["ingress"] == [
+        {"ports": [{"port": 15021, "protocol": "TCP"}, {"port": 15443, "protocol": "TCP"}]}
+    ]
+    assert sorted(by_name) == ["mesh-default-deny", "mesh-istio-eastwestgateway", "mesh-istiod", "mesh-webhook"]
+
+
+def test_scrapes_bypass_the_sidecar_on_the_metrics_port_only(rendered: Rendered) -> None:
+    for doc in rendered["bandung"]:
+        if doc["kind"] == "Deployment":
+            annotations = doc["spec"]["template"]["metadata"]["annotations"]
+            assert annotations[naming.EXCLUDE_INBOUND_PORTS] == "9090", doc["metadata"]["name"]
