@@ -18,8 +18,11 @@ paths, so Istio's root namespace, where it runs, is the one namespace enforcing 
 (https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/).
 
 Argo CD installs the four charts as add-ons at one sync wave: the Addon model has no per-Application
-wave, so istiod and the gateway may start before istio-base's CRDs exist; Argo CD's sync retries (and
-istiod's own restarts) ride that out, which is why nothing here depends on the order.
+wave, so istiod and the gateway may start before istio-base's CRDs exist. Neither chart renders an Istio
+custom resource by default, so their syncs do not wait on the CRDs, and istiod's restarts ride out the
+gap (not verified on a cluster). The city's Application, which holds `cacerts`, syncs after every
+add-on: on a first install istiod starts with a self-signed CA and must be restarted once `cacerts`
+exists (the README's prerequisites).
 """
 
 from __future__ import annotations
