@@ -21,9 +21,10 @@ COMPONENT: naming.Component = "network"
 
 
 def _metadata(city: City, *, kind: str, name: str, namespace: str) -> dict[str, Any]:
-    # The data layer's wave: mesh config and secrets are in place before any app pod starts.
+    # The apps' wave: the data layer's is for the data layer alone. On a first install, pods may start a
+    # moment before STRICT mTLS and their AuthorizationPolicy apply (Istio then allows plaintext and every caller).
     return {
-        "annotations": object_annotations(kind=kind, layer="data"),
+        "annotations": object_annotations(kind=kind, layer="apps"),
         "labels": city.labels(name=name, component=COMPONENT, version=naming.GENERATOR_VERSION),
         "name": name,
         "namespace": namespace,
