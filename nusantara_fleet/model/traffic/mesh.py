@@ -36,6 +36,7 @@ from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.cities import City
 from nusantara_fleet.model.mesh import CROSS_NETWORK_PORT, GATEWAY_STATUS_PORT, ISTIOD_WEBHOOK_PORT, ISTIOD_XDS_PORT
 from nusantara_fleet.model.pod_security import Level
+from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
 from nusantara_fleet.model.traffic.inputs import Inputs
 from nusantara_fleet.model.workloads.plans import InboundFlow
@@ -153,15 +154,23 @@ def _authorization(flows: tuple[InboundFlow, ...], *, name: str, namespace: str)
     )
 
 
-def _city(inputs: Inputs, city: City) -> CityMesh:
+@traced
+def _secrets(inputs: Inputs, city: City) -> tuple[StoreSecret, ...]:
+    """The city's intermediate CA, then one remote secret per other city (in city order)."""
     spec = inputs.spec
     mesh = spec.traffic.mesh
     secrets = spec.database.secrets
-    plan = inputs.workloads.city(city)
-    apps = spec.namespaces.apps
-    policies = [_authorization(app.network.inbound, name=app.name, namespace=apps) for app in plan.apps]
-    if plan.cache is not None:
-        policies.append(_authorization(plan.cache.inbound, name=plan.cache.name, namespace=apps))
+    ca = StoreSecret(
+        name=naming.MESH_CA_SECRET,
+        namespace=mesh.namespace,
+        store=secrets.store,
+        store_key=f"{mesh.ca_key}/{city.name}",
+        properties=CA_KEYS,
+        secret_keys=CA_KEYS,
+        refresh=secrets.refresh,
+        labels={},
+        annotations={},
+    )
     remote = tuple(
         StoreSecret(
             name=naming.remote_secret(other.name),
@@ -178,27 +187,28 @@ def _city(inputs: Inputs, city: City) -> CityMesh:
         for other in inputs.cities
         if other.name != city.name
     )
+    return (ca, *remote)
+
+
+def _city(inputs: Inputs, city: City) -> CityMesh:
+    plan = inputs.workloads.city(city)
+    apps = inputs.spec.namespaces.apps
+    policies = [_authorization(app.network.inbound, name=app.name, namespace=apps) for app in plan.apps]
+    if plan.cache is not None:
+        policies.append(_authorization(plan.cache.inbound, name=plan.cache.name, namespace=apps))
+    ca, *remote = _secrets(inputs, city)
     return CityMesh(
         city=city.name,
         cluster=city.name,
         network=naming.mesh_network(city.name),
         eastwest_address=str(city.network.eastwest_address),
-        ca=StoreSecret(
-            name=naming.MESH_CA_SECRET,
-            namespace=mesh.namespace,
-            store=secrets.store,
-            store_key=f"{mesh.ca_key}/{city.name}",
-            properties=CA_KEYS,
-            secret_keys=CA_KEYS,
-            refresh=secrets.refresh,
-            labels={},
-            annotations={},
-        ),
-        remote_secrets=remote,
+        ca=ca,
+        remote_secrets=tuple(remote),
         authorization=tuple(policies),
     )
 
 
+@traced
 def _addons(spec: FleetSpec, city: CityMesh) -> tuple[Addon, ...]:
     mesh = spec.traffic.mesh
 
@@ -274,6 +284,7 @@ def _root_ingress(spec: FleetSpec, clients: tuple[str, ...]) -> tuple[RootIngres
     )
 
 
+@traced
 def resolve_mesh(inputs: Inputs) -> MeshPlan:
     spec = inputs.spec
     mesh = spec.traffic.mesh
