@@ -363,3 +363,54 @@ DNS_RECORDS = "dns-records"  # dist/fleet: the static parent-zone records the op
 def k8gb_dns_owner(city: str) -> str:
     """external-dns's TXT owner of one city's delegation records, so no city removes another's."""
     return f"k8gb-{city}"
+
+
+# --- traffic: mesh (Istio multi-primary, multi-network) -----------------------------------------------------
+# Istio's own label and annotation keys (https://istio.io/latest/docs/reference/config/labels/).
+MESH_NETWORK_LABEL = "topology.istio.io/network"  # on the root namespace and the east-west gateway
+INJECTION_LABEL = "istio-injection"  # `enabled` on a namespace: every pod there gets a sidecar
+INJECTION_ENABLED = "enabled"
+MULTICLUSTER_SECRET_LABEL = "istio/multiCluster"  # istiod watches Secrets with it for remote clusters
+MESH_CLUSTER_ANNOTATION = "networking.istio.io/cluster"  # the remote cluster a remote secret is for
+EXCLUDE_INBOUND_PORTS = "traffic.sidecar.istio.io/excludeInboundPorts"  # pod ports the sidecar leaves alone
+ISTIO_LABEL = "istio"  # the gateway and istiod pods' role label
+ISTIOD_LABEL_VALUE = "pilot"  # istiod's pods carry `istio: pilot`
+EASTWEST_LABEL_VALUE = "eastwestgateway"  # the east-west gateway pods carry `istio: eastwestgateway`
+EASTWEST_GATEWAY = "istio-eastwestgateway"  # the gateway chart's release and Deployment name
+CROSS_NETWORK_GATEWAY = "cross-network-gateway"  # the Gateway exposing every service on 15443
+MESH_CA_SECRET = "cacerts"  # istiod's plug-in CA Secret, a name istiod reads
+MESH_PEER_AUTHENTICATION = "default"  # in the root namespace: the mesh-wide mTLS mode
+REMOTE_SECRET_PREFIX = "istio-remote-secret-"
+ISTIO_READER_ACCOUNT = "istio-reader-service-account"  # what istio-base creates for the other istiods
+REMOTE_KUBECONFIG_PROPERTY = "kubeconfig"
+# The Istio charts, each its own Argo CD add-on and Helm release.
+ISTIO_BASE = "istio-base"
+ISTIO_BASE_CHART = "base"
+ISTIOD = "istiod"
+ISTIO_CNI = "istio-cni"
+ISTIO_CNI_CHART = "cni"
+ISTIO_GATEWAY_CHART = "gateway"
+
+
+def mesh_network(city: str) -> str:
+    """The Istio network of one city: one per city, since pods of different cities are not routable directly."""
+    return f"network-{city}"
+
+
+def remote_secret(city: str) -> str:
+    """The Secret holding the kubeconfig istiod uses to watch `city`'s API server."""
+    return f"{REMOTE_SECRET_PREFIX}{city}"
+
+
+def mesh_principal(trust_domain: str, namespace: str, account: str) -> str:
+    """A workload's mesh identity as AuthorizationPolicy `principals` spell it (SPIFFE without `spiffe://`)."""
+    return f"{trust_domain}/ns/{namespace}/sa/{account}"
+
+
+def mesh_policy(name: str) -> str:
+    """A NetworkPolicy of Istio's root namespace; `mesh-default-deny` closes the namespace first."""
+    return f"mesh-{name}"
+
+
+MESH_DEFAULT_DENY = mesh_policy("default-deny")
+MESH_WEBHOOK_POLICY = mesh_policy("webhook")  # the API server to istiod's webhooks

@@ -91,7 +91,11 @@ def check_structure(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sourc
                         "every pod and service network in the fleet must be distinct",
                     )
                 )
-    problems.extend(_edge_addresses(cities, names, networks, sources))
+    for field, what, why in (
+        ("edge_address", "edge load balancer", "global DNS tells the cities apart by it"),
+        ("eastwest_address", "east-west gateway", "the other cities' sidecars reach this city's pods only there"),
+    ):
+        problems.extend(_load_balancer_addresses(field, what, why, cities, names, networks, sources))
     problems.extend(_public_hosts(spec, sources))
     problems.extend(_dns_failover(spec, sources))
     return problems
@@ -138,37 +142,41 @@ def _public_hosts(spec: FleetSpec, sources: Sources) -> list[Problem]:
     return problems
 
 
-def _edge_addresses(
+def _load_balancer_addresses(
+    field: str,
+    what: str,
+    why: str,
     cities: dict[str, CitySpec],
     names: list[str],
     networks: list[tuple[ipaddress.IPv4Network, str, str]],
     sources: Sources,
 ) -> list[Problem]:
-    """Global DNS answers with each city's edge address: two cities on one address, or an address inside a
-    cluster network (unroutable from the internet, or shadowed by a pod or Service), sends users nowhere."""
+    """A city's load balancer address is its own and outside every pod and service network: one shared by
+    two cities sends one city's traffic to the other, and one inside a cluster network is routed to a pod or
+    Service there instead (and a NetworkPolicy's /32 rule for it would open that pod)."""
     problems: list[Problem] = []
+    loc: Loc = ("network", field)
     seen: dict[ipaddress.IPv4Address, str] = {}
     for name in names:
-        address = cities[name].network.edge_address
-        loc: Loc = ("network", "edge_address")
+        address = getattr(cities[name].network, field)
         if address in seen:
             problems.append(
                 sources.city_problem(
                     name,
                     loc,
-                    f"{address} is also {seen[address]}'s edge address ({sources.cities[seen[address]].path}); "
-                    "global DNS tells the cities apart by it, so each city needs its own",
+                    f"{address} is also {seen[address]}'s {what} address ({sources.cities[seen[address]].path}); "
+                    f"{why}, so each city needs its own",
                 )
             )
         seen.setdefault(address, name)
-        for network, owner, field in networks:
+        for network, owner, kind in networks:
             if address in network:
                 problems.append(
                     sources.city_problem(
                         name,
                         loc,
-                        f"{address} lies in {owner}'s {field} {network} ({sources.cities[owner].path}); the edge "
-                        "load balancer's address must be outside every pod and service network",
+                        f"{address} lies in {owner}'s {kind} {network} ({sources.cities[owner].path}); the {what}'s "
+                        "address must be outside every pod and service network",
                     )
                 )
     return problems

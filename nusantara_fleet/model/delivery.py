@@ -188,7 +188,15 @@ def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...]) -> Delivery:
         order=tuple(city.name for city in cities),
         approval_environment=rollout.approval_environment,
         canary=rollout.canary,
-        namespaces=tuple(sorted({*(name for _, name in spec.namespaces), spec.network_policy.monitoring_namespace})),
+        namespaces=tuple(
+            sorted(
+                {
+                    *(name for _, name in spec.namespaces),
+                    spec.network_policy.monitoring_namespace,
+                    spec.traffic.mesh.namespace,  # the mesh's own objects (constructs/traffic/mesh.py)
+                }
+            )
+        ),
         default_namespace=spec.namespaces.apps,
         cluster_server_template=rollout.cluster_server,
         cluster_credentials_prefix=rollout.cluster_credentials,

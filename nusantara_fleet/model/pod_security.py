@@ -25,10 +25,11 @@ VERSION = "v1.29"
 MODES: tuple[Mode, ...] = ("enforce", "warn", "audit")
 
 
-def namespace_labels() -> dict[str, str]:
-    """The Pod Security Admission labels every namespace of the fleet carries."""
+def namespace_labels(level: Level = LEVEL) -> dict[str, str]:
+    """The Pod Security Admission labels every namespace of the fleet carries (`level` where a namespace's
+    plan says why it needs another profile)."""
     labels: dict[str, str] = {}
     for mode in MODES:
-        labels[f"{naming.POD_SECURITY_PREFIX}/{mode}"] = LEVEL
+        labels[f"{naming.POD_SECURITY_PREFIX}/{mode}"] = level
         labels[f"{naming.POD_SECURITY_PREFIX}/{mode}-version"] = VERSION
     return labels

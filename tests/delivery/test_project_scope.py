@@ -49,6 +49,7 @@ def test_every_application_names_its_destination_and_never_also_gives_a_server(t
             for (kind, _), doc in docs.items()
             if kind == "ApplicationSet"
         ]
-        # The root and each city (or the ApplicationSet), plus six add-on charts (monitoring and k8gb) in each city.
-        assert len(destinations) == (4 if strategy == "app-of-apps" else 2) + 6 * 3
+        # The root and each city (or the ApplicationSet), plus ten add-on charts in each of the three cities
+        # (five of observability, four of the mesh, k8gb).
+        assert len(destinations) == (4 if strategy == "app-of-apps" else 2) + 10 * 3
         assert all("name" in d and "server" not in d for d in destinations), destinations

@@ -156,6 +156,8 @@ OVERRIDES: dict[str, Any] = {
     "fleet.observability.logs.loki_chart_version": "6.39.0",
     "fleet.observability.traces.collector_chart_version": "0.122.6",
     "fleet.observability.traces.tempo_chart_version": "1.19.0",
+    "fleet.traffic.mesh.version": "1.31.0",
+    "bandung.network.eastwest_address": "10.220.0.11",
     "fleet.primary": "bandung",
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",

@@ -141,7 +141,7 @@ def test_synth_prints_a_summary_per_city_and_kind(tmp_path: Path, capsys: pytest
     header, *rows = captured.out.splitlines()
     assert header.split() == ["kind", "bandung", "surabaya", "jakarta", "fleet"]
     namespace_row = next(row.split() for row in rows if row.startswith("Namespace"))
-    assert namespace_row[1:4] == ["2", "2", "2"]
+    assert namespace_row[1:4] == ["3", "3", "3"]  # apps, data, and the mesh's istio-system
     files = sum(1 for p in (tmp_path / "out").rglob("*.yaml"))
     assert f"wrote {files} files to {tmp_path / 'out'}/ in " in captured.out
     assert "rendering 3 cities (bandung, surabaya, jakarta)" in captured.err

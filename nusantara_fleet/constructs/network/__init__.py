@@ -11,11 +11,18 @@ What is open (see `model/workloads/resolve.py` for where each need comes from):
   hold the leader;
 - cache clients: to the cache; the cache: from its clients only;
 - payment services: to the payment providers' published ranges and ports;
-- the monitoring namespace: to every service's metrics port, and its port for the health probes.
+- the monitoring namespace: to every service's metrics port, and its port for the health probes;
+- the mesh: every meshed pod to istiod's xDS port; callers that fail over to the other cities' east-west
+  gateways (their sidecars reach remote pods only there); and services with such callers from the local
+  east-west gateway's pods, which relay the remote callers' mTLS connections unopened.
+
+Each service's ingress rules come from the same flow table (`App.network.inbound`) as its
+AuthorizationPolicy (constructs/traffic/mesh.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from constructs import Construct
@@ -29,22 +36,45 @@ from nusantara_fleet.constructs.network.network_policy import (
     tcp,
 )
 from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.mesh import MeshTransport
 from nusantara_fleet.model.workloads import App
+from nusantara_fleet.model.workloads.plans import InboundFlow
+
+
+def _pods_peer(namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    return {**namespace_peer(namespace), "podSelector": {"matchLabels": dict(labels)}}
+
+
+def _namespace_pods(namespace: str, pods: Mapping[str, str]) -> dict[str, Any]:
+    return _pods_peer(namespace, pods) if pods else namespace_peer(namespace)
+
+
+def _ingress(flows: tuple[InboundFlow, ...]) -> list[dict[str, Any]]:
+    """One rule per flow: callers named by service are pods of the policy's own (apps) namespace."""
+    return [
+        {
+            "from": [services_peer(flow.services) if flow.services else _namespace_pods(flow.namespace, flow.pods)],
+            "ports": tcp(*flow.ports),
+        }
+        for flow in flows
+    ]
+
+
+def _eastwest_ingress(mesh: MeshTransport, ports: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Remote callers' connections arrive from the local east-west gateway, the TCP source after it relays."""
+    return [{"from": [_pods_peer(mesh.namespace, mesh.eastwest_labels)], "ports": tcp(*ports)}] if ports else []
+
+
+def _mesh_egress(mesh: MeshTransport, remote: bool) -> list[dict[str, Any]]:
+    rules = [{"ports": tcp(mesh.istiod_port), "to": [_pods_peer(mesh.namespace, mesh.istiod_labels)]}]
+    if remote and mesh.remote_gateways:
+        rules.append({"ports": tcp(mesh.remote_port), "to": [{"ipBlock": {"cidr": c}} for c in mesh.remote_gateways]})
+    return rules
 
 
 def _app_ingress(app: App) -> list[dict[str, Any]]:
     net = app.network
-    rules = []
-    if net.ingress_namespace is not None:
-        edge = namespace_peer(net.ingress_namespace)
-        if net.ingress_pods:
-            edge["podSelector"] = {"matchLabels": dict(net.ingress_pods)}
-        rules.append({"from": [edge], "ports": tcp(app.port)})
-    if net.ingress_services:
-        rules.append({"from": [services_peer(net.ingress_services)], "ports": tcp(app.port)})
-    # Scrapes reach the metrics port; the blackbox exporter's health probes reach the service port.
-    rules.append({"from": [namespace_peer(net.monitoring_namespace)], "ports": tcp(app.port, app.metrics_port)})
-    return rules
+    return [*_ingress(net.inbound), *_eastwest_ingress(net.mesh, net.remote_ingress_ports)]
 
 
 def _app_egress(app: App) -> list[dict[str, Any]]:
@@ -52,6 +82,7 @@ def _app_egress(app: App) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = [
         {"ports": tcp(peers.port), "to": [services_peer(peers.services)]} for peers in net.egress_services
     ]
+    rules.extend(_mesh_egress(net.mesh, net.remote_egress))
     # Traces and logs to the city's collector.
     rules.append({"ports": tcp(net.telemetry_port), "to": [namespace_peer(net.monitoring_namespace)]})
     if net.database_namespace is not None:
@@ -104,6 +135,6 @@ def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
             name=plan.cache.name,
             plan=plan.cache,
             pod_selector=naming.service_selector(plan.cache.name),
-            ingress=[{"from": [services_peer(plan.cache.clients)], "ports": tcp(plan.cache.port)}],
-            egress=[],
+            ingress=_ingress(plan.cache.inbound),
+            egress=_mesh_egress(plan.cache.mesh, remote=False),
         )

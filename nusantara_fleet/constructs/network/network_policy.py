@@ -40,8 +40,10 @@ class NetworkPolicy(Manifest):
         ingress: list[dict[str, Any]] | None,
         egress: list[dict[str, Any]] | None,
         plan: object,
+        namespace: str | None = None,
     ) -> None:
-        """`None` leaves a direction out of the policy; `[]` denies it for the selected pods."""
+        """`None` leaves a direction out of the policy; `[]` denies it for the selected pods. The policy is in
+        the apps namespace unless `namespace` says otherwise."""
         spec: dict[str, Any] = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}}
         types = []
         if ingress is not None:
@@ -59,7 +61,7 @@ class NetworkPolicy(Manifest):
                 "metadata": {
                     "labels": city.labels(name=name, component=COMPONENT, version=naming.GENERATOR_VERSION),
                     "name": name,
-                    "namespace": fleet.spec.namespaces.apps,
+                    "namespace": fleet.spec.namespaces.apps if namespace is None else namespace,
                 },
                 "spec": spec,
             },

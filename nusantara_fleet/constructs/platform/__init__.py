@@ -11,8 +11,9 @@ from nusantara_fleet.model import City, Fleet
 
 
 def render_city_platform(scope: Construct, *, fleet: Fleet, city: City) -> None:
+    mesh = fleet.traffic.mesh
     for _, name in fleet.spec.namespaces:
-        Namespace(scope, city=city, name=name)
+        Namespace(scope, city=city, name=name, labels=mesh.namespace_labels.get(name))
     CityFacts(scope, fleet=fleet, city=city)
 
 

@@ -63,7 +63,14 @@ class Deployment(Manifest):
                     },
                     "template": {
                         "metadata": {
-                            "annotations": {naming.APP_CONFIG_CHECKSUM: app.config_checksum},
+                            "annotations": {
+                                naming.APP_CONFIG_CHECKSUM: app.config_checksum,
+                                **(
+                                    {naming.EXCLUDE_INBOUND_PORTS: ",".join(map(str, app.network.unmeshed_ports))}
+                                    if app.network.unmeshed_ports
+                                    else {}
+                                ),
+                            },
                             "labels": pod_labels(
                                 city,
                                 name=variant.name,

@@ -12,6 +12,7 @@ from typing import Literal
 from nusantara_fleet import naming
 from nusantara_fleet.model.capacity.demand import Scenario
 from nusantara_fleet.model.cities import City, Pool, Service
+from nusantara_fleet.model.mesh import MeshTransport
 from nusantara_fleet.model.pods import PullPolicy, Spread
 from nusantara_fleet.model.spec.network import ExternalPeerSpec
 from nusantara_fleet.model.spec.platform import ContainerResources
@@ -76,12 +77,28 @@ class PortPeers:
 
 
 @dataclass(frozen=True)
+class InboundFlow:
+    """Callers admitted to some of a pod set's ports: the one row its NetworkPolicy ingress rule and its
+    AuthorizationPolicy rule are both rendered from, so the two can never admit different callers.
+
+    The NetworkPolicy admits the callers' pods (`services` in the apps namespace, or all of `namespace`);
+    the sidecar admits the same callers by their mesh identities (`principals`). A port the sidecar does
+    not intercept (`meshed` false) is guarded by the NetworkPolicy alone.
+    """
+
+    namespace: str  # the callers' namespace
+    services: tuple[str, ...]  # the callers' pods by service label, in the apps namespace; () = all of `namespace`
+    pods: Mapping[str, str]  # or the callers' pods by these labels in `namespace` (the edge proxies)
+    principals: tuple[str, ...]  # the callers' mesh identities, `<trust domain>/ns/<ns>/sa/<account>`
+    ports: tuple[int, ...]
+    meshed: bool
+
+
+@dataclass(frozen=True)
 class AppNetwork:
     """Everything a service's NetworkPolicy opens; everything else stays denied."""
 
-    ingress_namespace: str | None  # the edge proxies' namespace, for the exposed service only
-    ingress_pods: Mapping[str, str]  # the edge proxies' pod labels there; empty: every pod of the namespace
-    ingress_services: tuple[str, ...]  # callers inside the city
+    inbound: tuple[InboundFlow, ...]  # who may call it, on which ports
     egress_services: tuple[PortPeers, ...]  # services it calls inside the city
     database_namespace: str | None
     database_ports: tuple[int, ...]
@@ -93,6 +110,10 @@ class AppNetwork:
     monitoring_namespace: str
     telemetry_port: int  # the collector's OTLP/HTTP port in the monitoring namespace
     peers: tuple[ExternalPeerSpec, ...]
+    mesh: MeshTransport
+    remote_egress: bool  # it calls services that fail over to other cities: their east-west gateways
+    remote_ingress_ports: tuple[int, ...]  # ports other cities' callers reach through the local east-west gateway
+    unmeshed_ports: tuple[int, ...]  # ports the sidecar leaves to the app (scrapes by a Prometheus outside the mesh)
 
 
 @dataclass(frozen=True)
@@ -235,6 +256,8 @@ class Cache:
     eviction_policy: str
     run_as_user: int
     clients: tuple[str, ...]
+    inbound: tuple[InboundFlow, ...]  # its clients, as its NetworkPolicy and AuthorizationPolicy admit them
+    mesh: MeshTransport
     pool: Pool
     probes: ProbesSpec
     one_per_node: bool  # required anti-affinity: never two replicas on one node

@@ -28,6 +28,7 @@ from nusantara_fleet.model.capacity.demand import ALL_TRAFFIC_PCT, Demand
 from nusantara_fleet.model.cities import WORKLOAD_POOL, City, CityService, Endpoint, Service
 from nusantara_fleet.model.data.layer import DataLayer
 from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE
+from nusantara_fleet.model.mesh import mesh_transport
 from nusantara_fleet.model.pods import Spread
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
@@ -41,6 +42,7 @@ from nusantara_fleet.model.workloads.plans import (
     Edge,
     EdgeProxies,
     EdgeRoute,
+    InboundFlow,
     PortPeers,
     Scaling,
     Track,
@@ -112,6 +114,10 @@ class _Fleet:
         gateway_api = spec.edge == "gateway-api"
         self.edge_namespace = spec.namespaces.apps if gateway_api else spec.ingress_nginx.controller_namespace
         self.edge_pods = {naming.GATEWAY_NAME_LABEL: naming.EDGE_GATEWAY} if gateway_api else {}
+        self.edge_account = naming.edge_proxy_account(spec.edge, naming.EDGE_GATEWAY, spec.gateway_api.gateway_class)
+
+    def principal(self, namespace: str, account: str) -> str:
+        return naming.mesh_principal(self.spec.traffic.mesh.trust_domain, namespace, account)
 
     def url(self, name: str, port: int) -> str:
         return f"http://{naming.cluster_local_host(name, self.spec.namespaces.apps)}:{port}"
@@ -235,6 +241,36 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
     return config
 
 
+def _inbound(f: _Fleet, service: Service) -> tuple[InboundFlow, ...]:
+    """Who may call the service: the edge proxies (exposed service) or the exposed service (routed ones), and
+    monitoring. Each caller's ServiceAccount is its mesh identity: a service's account bears its name."""
+    spec = f.spec
+    apps = spec.namespaces.apps
+    port = service.spec.port
+    flows = []
+    if service.name == spec.edge_service:
+        edge = (f.principal(f.edge_namespace, f.edge_account),)
+        flows.append(
+            InboundFlow(
+                namespace=f.edge_namespace, services=(), pods=f.edge_pods, principals=edge, ports=(port,), meshed=True
+            )
+        )
+    elif service.spec.routes:
+        gateway = (spec.edge_service,)
+        principals = (f.principal(apps, spec.edge_service),)
+        flows.append(
+            InboundFlow(namespace=apps, services=gateway, pods={}, principals=principals, ports=(port,), meshed=True)
+        )
+    monitoring = spec.network_policy.monitoring_namespace
+    # The blackbox exporter's health probes reach the service port through the sidecar, so under STRICT
+    # mTLS they carry the exporter's identity; scrapes reach the metrics port, which the sidecar leaves alone.
+    prober = (f.principal(monitoring, naming.BLACKBOX_EXPORTER),)
+    flows.append(InboundFlow(namespace=monitoring, services=(), pods={}, principals=prober, ports=(port,), meshed=True))
+    metrics = (spec.workloads.metrics_port,)
+    flows.append(InboundFlow(namespace=monitoring, services=(), pods={}, principals=(), ports=metrics, meshed=False))
+    return tuple(flows)
+
+
 def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
     spec = f.spec
     exposed = service.name == spec.edge_service
@@ -244,10 +280,11 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
             if other.name != service.name and other.spec.routes:
                 by_port.setdefault(other.spec.port, []).append(other.name)
     writer = service.spec.database and service.writes
+    # Callers fail over to another city's pods when their own are gone (DestinationRule locality
+    # failover): the edge proxies to the exposed service, the exposed service to the routed ones.
+    remote_callers = exposed or bool(service.spec.routes)
     return AppNetwork(
-        ingress_namespace=f.edge_namespace if exposed else None,
-        ingress_pods=f.edge_pods if exposed else {},
-        ingress_services=() if exposed or not service.spec.routes else (spec.edge_service,),
+        inbound=_inbound(f, service),
         egress_services=tuple(PortPeers(port, tuple(sorted(names))) for port, names in sorted(by_port.items())),
         database_namespace=spec.namespaces.data if service.spec.database else None,
         # PostgreSQL only: Patroni's REST API is the members' and the promotion Job's, never an app's.
@@ -260,6 +297,12 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         monitoring_namespace=spec.network_policy.monitoring_namespace,
         telemetry_port=spec.observability.traces.otlp_http_port,
         peers=tuple(peer for peer in spec.payment_providers if service.name in peer.services),
+        mesh=mesh_transport(spec, f.cities, city),
+        remote_egress=bool(by_port),
+        remote_ingress_ports=(service.spec.port,) if remote_callers else (),
+        # Prometheus runs outside the mesh and scrapes by ServiceMonitor, so the metrics port stays plain
+        # HTTP; the NetworkPolicy still admits only the monitoring namespace to it.
+        unmeshed_ports=(spec.workloads.metrics_port,),
     )
 
 
@@ -345,6 +388,17 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
         eviction_policy=CACHE_EVICTION,
         run_as_user=cache.run_as_user,
         clients=clients,
+        inbound=(
+            InboundFlow(
+                namespace=spec.namespaces.apps,
+                services=clients,
+                pods={},
+                principals=tuple(f.principal(spec.namespaces.apps, client) for client in clients),
+                ports=(cache.port,),
+                meshed=True,
+            ),
+        ),
+        mesh=mesh_transport(spec, f.cities, city),
         pool=city.pools[WORKLOAD_POOL],
         probes=spec.workloads.probes,
         # Independent replicas, each on its own node, so a node drain always leaves a warm one.
@@ -406,7 +460,7 @@ def _edge(f: _Fleet, city: City, exposed: App) -> Edge:
         http_listener=naming.HTTP_LISTENER,
         redirect_route=f"{exposed.name}{naming.REDIRECT_SUFFIX}",
         proxy_namespace=f.edge_namespace,
-        proxy_account=naming.edge_proxy_account(spec.edge, naming.EDGE_GATEWAY, spec.gateway_api.gateway_class),
+        proxy_account=f.edge_account,
         proxies=proxies,
         upstream_hosts={
             variant.name: naming.cluster_local_host(variant.name, spec.namespaces.apps) for variant in exposed.variants
