@@ -321,3 +321,11 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
     """The edge proxies' ServiceAccount: Istio names a Gateway's deployment `<gateway>-<class>`; ingress-nginx's
     upstream install names its controller's account after itself."""
     return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"
+
+
+# --- transitions -------------------------------------------------------------------------------------------
+ARGOCD_HOOK = "argocd.argoproj.io/hook"
+ARGOCD_HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
+# The `patroni` ConfigMap's key holding the DCS section the promotion Job applies to the running cluster.
+DYNAMIC_CONFIG_KEY = "dynamic-config.yaml"
+ETCD_CLUSTER_CONFIG = "etcd-cluster"  # the ConfigMap of etcd's first-start membership (ETCD_INITIAL_CLUSTER*)

@@ -46,6 +46,11 @@ CONFIG_KEYS: dict[MemberKind, str] = {
 # holds a copy; a restored cluster archives nothing into the live cluster's prefix.
 ARCHIVE_MODE: dict[MemberKind, str] = {"member": "on", "reporting": "always", "restore": "off"}
 RESTORE_SCOPE_SUFFIX = "restore"
+# What a running member takes without restarting: `bootstrap` is read once, when the cluster is created
+# (its DCS part reaches a running cluster through the promotion Job's `patronictl edit-config --apply`),
+# and `tags` apply on `patronictl reload`, which that Job runs too. Only the rest rolls the members' pods,
+# so a failover commit, which moves the bootstrap section and reorders the failover priorities, restarts none.
+LIVE_KEYS = ("bootstrap", "tags")
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def _pg_hba(layer: DataLayer) -> list[str]:
     ]
 
 
-def _tags(layer: DataLayer, here: CityData, kind: MemberKind) -> dict[str, Any]:
+def member_tags(layer: DataLayer, here: CityData, kind: MemberKind) -> dict[str, Any]:
     if kind == "reporting":
         # Streams from the city's own member, not across the WAN from the leader (Patroni falls back
         # to the leader while that member is down).
@@ -223,7 +228,7 @@ def patroni_config(
         "scope": scope_of(here, restore),
         "watchdog": {"mode": "off"},
     }
-    tags = _tags(layer, here, kind)
+    tags = member_tags(layer, here, kind)
     if tags:
         config["tags"] = tags
     # Only members that may start the cluster carry `bootstrap`: Patroni never initializes a new
@@ -233,11 +238,17 @@ def patroni_config(
     return config
 
 
+def restart_part(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a patroni.yml a running member reads only when it starts."""
+    return {key: value for key, value in config.items() if key not in LIVE_KEYS}
+
+
 def dump(config: dict[str, Any]) -> str:
     # libyaml's emitter writes the same text as PyYAML's pure-Python one, about ten times faster.
     return yaml.dump(config, Dumper=yaml.CSafeDumper, sort_keys=True, default_flow_style=False)
 
 
 def checksum(data: dict[str, str]) -> str:
-    """Hash of a ConfigMap's data: in the pod template it rolls the pods when their config changes."""
+    """Hash of a ConfigMap's data (or of the part its readers take only at start): in the pod template it
+    rolls the pods when that changes."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
