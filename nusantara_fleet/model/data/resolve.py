@@ -498,9 +498,7 @@ def _etcd(c: _City) -> StatefulSetPlan:
         pull_policy=c.pull_policy,
         command=("etcd", *etcd_flags(c.layer, c.city.name)),
         resources=c.spec.resource_classes.light,
-        env=tuple(
-            EnvVar(key, config_map=ConfigMapKey(naming.ETCD_CLUSTER_CONFIG, key)) for key in ETCD_CLUSTER_KEYS
-        ),
+        env=tuple(EnvVar(key, config_map=ConfigMapKey(naming.ETCD_CLUSTER_CONFIG, key)) for key in ETCD_CLUSTER_KEYS),
         mounts=(Mount(naming.ETCD_CLAIM, ETCD_DATA_DIR), ETCD_PEER.mount(), ETCD_SERVER.mount()),
         ports=(
             Port("client", database.etcd_client_port),
@@ -646,7 +644,7 @@ def _promotion(c: _City) -> JobPlan:
         EnvVar("OTHER_PRIMARIES", value=",".join(others)),
         EnvVar("PATRONI_CTL_CACERT", value=PATRONI_API.ca),
         EnvVar("DYNAMIC_CONFIG", value=f"{CONFIG_DIR}/{naming.DYNAMIC_CONFIG_KEY}"),
-        EnvVar("PATRONI_SCOPE", value=c.here.scope),
+        EnvVar("CLUSTER", value=c.here.scope),  # patronictl reload's argument (PATRONI_* would override config)
     ]
     mounts = [Mount("config", CONFIG_DIR, read_only=True), Mount("promote", PROMOTE_DIR, read_only=True)]
     volumes = [
@@ -664,9 +662,7 @@ def _promotion(c: _City) -> JobPlan:
         mounts += [PATRONI_API.mount(), ETCD_CLIENT.mount()]
         volumes += [PATRONI_API.volume(), ETCD_CLIENT.volume()]
         # One cluster across the cities: the failover priorities every member's patroni.yml now holds.
-        expected = {
-            pod: member_tags(c.layer, city, "member") for city in c.layer.cities for pod in city.member_pods
-        }
+        expected = {pod: member_tags(c.layer, city, "member") for city in c.layer.cities for pod in city.member_pods}
         env.append(EnvVar("EXPECTED_TAGS", value=json.dumps(expected, sort_keys=True)))
     else:
         mounts.append(PATRONI_API.mount())

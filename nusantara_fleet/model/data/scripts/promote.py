@@ -82,7 +82,7 @@ def reload_tags() -> int:
     for _ in range(RELOAD_ATTEMPTS):
         if not stale:
             return 0
-        print(patronictl("reload", os.environ["PATRONI_SCOPE"], "--force"))
+        print(patronictl("reload", os.environ["CLUSTER"], "--force"))
         stale = stale_tags(expected)
         if stale:
             time.sleep(RELOAD_PAUSE_SECONDS)
@@ -104,7 +104,7 @@ def main() -> int:
         leader = next((m["Member"] for m in members if m.get("Role") == "Leader"), None)
         prefix = candidate.rpartition("-")[0]
         if leader is not None and leader.rpartition("-")[0] == prefix:
-            print(f"{leader} already leads; no switchover")
+            print(f"{leader} already leads; nothing to do for the switchover")
         else:
             print(patronictl("switchover", "--candidate", candidate, "--force"))
         return apply_config()
