@@ -51,8 +51,13 @@ def _kind(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-def _bodies(files: Tree, kind: str) -> dict[tuple[str, str], tuple[Entry, dict[str, Any]]]:
-    return {key: (entry, entry.body()) for key, entry in files.items() if _kind(key[1]) == kind}
+def _changed_pairs(old_files: Tree, new_files: Tree, kind: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(chart, old, new) of each object of `kind` on both sides whose file differs; only those are parsed."""
+    return [
+        (key[0], old_files[key].body(), entry.body())
+        for key, entry in sorted(new_files.items())
+        if _kind(key[1]) == kind and key in old_files and _changed(old_files[key], entry)
+    ]
 
 
 def _changed(old: Entry | None, new: Entry | None) -> bool:
@@ -69,13 +74,11 @@ def _is_etcd(file_key: tuple[str, str]) -> bool:
 
 def restarts(old_files: Tree, new_files: Tree) -> list[Restart]:
     """The StatefulSets present on both sides whose pod template differs, in chart and name order."""
-    old_sets, new_sets = _bodies(old_files, "StatefulSet"), _bodies(new_files, "StatefulSet")
-    found = []
-    for file_key in sorted(set(old_sets) & set(new_sets)):
-        (old_entry, old), (new_entry, new) = old_sets[file_key], new_sets[file_key]
-        if _changed(old_entry, new_entry) and _template(old) != _template(new):
-            found.append(Restart(key_of(file_key[0], new), _replicas(new)))
-    return found
+    return [
+        Restart(key_of(chart, new), _replicas(new))
+        for chart, old, new in _changed_pairs(old_files, new_files, "StatefulSet")
+        if _template(old) != _template(new)
+    ]
 
 
 def _statefulset_risks(found: list[Restart], new_files: Tree) -> list[Risk]:
@@ -102,11 +105,8 @@ def _statefulset_risks(found: list[Restart], new_files: Tree) -> list[Risk]:
                 "sync city by city",
             )
         )
-    members = {
-        key_of(chart, body): _replicas(body)
-        for (chart, _), (_, body) in _bodies(new_files, "StatefulSet").items()
-        if _is_database(body)
-    }
+    sets = [(chart, entry.body()) for (chart, name), entry in new_files.items() if _kind(name) == "StatefulSet"]
+    members = {key_of(chart, body): _replicas(body) for chart, body in sets if _is_database(body)}
     total_members = sum(members.values())
     restarting = sum(r.pods for r in found if r.key in members)
     if total_members and 2 * restarting > total_members:
@@ -172,13 +172,11 @@ def _argocd_risks(old_files: Tree, new_files: Tree) -> list[Risk]:
 
 
 def _job_risks(old_files: Tree, new_files: Tree) -> list[Risk]:
-    old_jobs, new_jobs = _bodies(old_files, "Job"), _bodies(new_files, "Job")
     risks = []
-    for file_key in sorted(set(old_jobs) & set(new_jobs)):
-        (_, old), (_, new) = old_jobs[file_key], new_jobs[file_key]
+    for chart, old, new in _changed_pairs(old_files, new_files, "Job"):
         if _template(old) == _template(new):
             continue
-        key = key_of(file_key[0], new)
+        key = key_of(chart, new)
         hook = (_get(new, "metadata", "annotations") or {}).get(naming.ARGOCD_HOOK)
         if hook:
             message = f"pod template changed: an Argo CD {hook} hook, deleted and created anew on the next sync"
