@@ -2,12 +2,14 @@
 
 Each test renders the default envs/ and one change, and asserts the exact pod templates that change and the
 exact transition flags. Before this file's fixes a `primary` switch changed 24 pod templates (6 Patroni
-StatefulSets and 18 Deployments) in either failover mode, and adding two cities 16 (3 etcd members among them).
+StatefulSets and 18 Deployments) in either failover mode, and adding two cities 16 (9 StatefulSets, 3 of them
+etcd members).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -21,6 +23,7 @@ from nusantara_fleet.diff.compare import FleetDiff, compare
 from nusantara_fleet.diff.objects import Entry, Tree, collected_tree
 from nusantara_fleet.diff.report import markdown, text
 from nusantara_fleet.diff.transitions import transition_risks
+from nusantara_fleet.model.data.patroni import restart_part
 from tests.support import Edit, collect_variant, edit_yaml, pod_template, set_mode, set_primary, set_rollout
 
 WORKLOADS = ("Deployment", "StatefulSet", "Job", "CronJob")
@@ -147,6 +150,30 @@ def test_a_failover_in_standby_clusters_mode_restarts_only_the_writers(
     assert _flags(diff) == []
 
 
+@pytest.mark.parametrize("quorum", [True, False])
+def test_only_what_patroni_applies_live_is_left_out_of_the_members_restart_checksum(quorum: bool) -> None:
+    """A reload applies bootstrap (never re-read), tags, and in quorum mode pg_hba, the REST API's allowlist
+    and etcd's hosts (the hook reloads every member); anything else still rolls the pods."""
+    config = {
+        "bootstrap": {"dcs": {"ttl": 30}},
+        "etcd3": {"hosts": ["a:2379"], "protocol": "https"},
+        "postgresql": {"listen": "0.0.0.0:5432", "pg_hba": ["local all all trust"]},
+        "restapi": {"allowlist": ["10.10.0.0/16"], "listen": "0.0.0.0:8008"},
+        "tags": {"failover_priority": 3},
+    }
+
+    def rolls(section: str, key: str, value: Any) -> bool:
+        changed = copy.deepcopy(config)
+        changed[section][key] = value
+        return restart_part(changed, quorum=quorum) != restart_part(config, quorum=quorum)
+
+    assert not rolls("bootstrap", "dcs", {"ttl": 20}) and not rolls("tags", "failover_priority", 2)
+    assert rolls("postgresql", "pg_hba", ["local all all peer"]) is not quorum
+    assert rolls("restapi", "allowlist", ["10.0.0.0/8"]) is not quorum
+    assert rolls("etcd3", "hosts", ["a:2379", "b:2379"]) is not quorum
+    assert rolls("postgresql", "listen", "0.0.0.0:5433") and rolls("restapi", "listen", "0.0.0.0:8009")
+
+
 def test_a_database_tag_bump_rolls_every_patroni_member_and_recreates_the_promotion_hook(
     variant: Callable[..., Variant],
 ) -> None:
@@ -181,13 +208,11 @@ def test_an_app_tag_bump_rolls_that_app_only(variant: Callable[..., Variant]) ->
 
 def test_adding_two_cities_joins_etcd_and_flags_the_membership_change(variant: Callable[..., Variant]) -> None:
     before, after, diff = variant(add_cities)
-    # No etcd member restarts; Patroni members do (their etcd hosts and pg_hba gain the new cities), and so
-    # do the writers, which may now write to the new cities' databases too.
-    assert _changed_templates(before, after) == PATRONI_SETS | WRITERS | {"jakarta/Job/postgres-promote-jakarta"}
+    # No database member restarts: their etcd hosts, pg_hba and REST API allowlist gain the new cities, which
+    # the promotion hook's reload applies (it now expects the new config hash). The writers restart: they may
+    # now write to the new cities' databases too.
+    assert _changed_templates(before, after) == WRITERS | {"jakarta/Job/postgres-promote-jakarta"}
     assert _flags(diff) == [
-        *PATRONI_RESTARTS,
-        "fleet: database restarts: one commit restarts 7 of the 11 database members fleet-wide, a majority: the "
-        "leader and most of its successors roll in the same sync; sync city by city",
         "fleet: etcd membership: etcd membership changes from 3 to 5 members; it adds makassar, medan: run `etcdctl "
         "member add` for each, one at a time, before it syncs (README, Add a city)",
         PROMOTE_HOOK,
@@ -277,3 +302,18 @@ def test_app_pods_read_who_is_primary_from_the_mounted_city_facts(default: Tree)
         "Sync",
         "BeforeHookCreation",
     )
+
+
+def test_the_promotion_hook_expects_exactly_the_tags_each_members_file_holds(default: Tree) -> None:
+    job = default[("jakarta", _file("postgres-promote-jakarta", "Job"))].body()
+    env = {var["name"]: var.get("value") for var in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    expected = json.loads(env["EXPECTED_TAGS"])
+    held = {}
+    for city in ("bandung", "jakarta", "surabaya"):
+        data = default[(city, _file("patroni"))].body()["data"]
+        for key, prefix in (("postgres.yml", naming.MEMBER_SET), ("postgres-reporting.yml", naming.REPORTING_SET)):
+            tags = yaml.safe_load(data[key])["tags"]
+            assert set(tags) >= {"fleet-config"}
+            pods = 2 if (city, prefix) == ("jakarta", naming.MEMBER_SET) else 1
+            held.update({f"{prefix}-{city}-{index}": tags for index in range(pods)})
+    assert expected == held

@@ -51,6 +51,14 @@ RESTORE_SCOPE_SUFFIX = "restore"
 # and `tags` apply on `patronictl reload`, which that Job runs too. Only the rest rolls the members' pods,
 # so a failover commit, which moves the bootstrap section and reorders the failover priorities, restarts none.
 LIVE_KEYS = ("bootstrap", "tags")
+# Also applied on reload, in quorum mode, where the hook reaches every member of the one cluster: Patroni
+# rewrites pg_hba.conf and reloads PostgreSQL, rebuilds its REST API with the new allowlist, and learns
+# etcd's members from etcd itself (`hosts` only seeds a member that starts). So adding a city, which
+# changes all three, restarts no member. In standby-clusters mode the hook reaches its own city only.
+RELOADED_PATHS = (("postgresql", "pg_hba"), ("restapi", "allowlist"), ("etcd3", "hosts"))
+# Every member's tag: a hash of the patroni.yml it runs with, so the hook sees when a reload took effect.
+CONFIG_TAG = "fleet-config"
+CONFIG_TAG_CHARS = 16  # enough to tell two renders apart; the tag shows in `patronictl list`
 
 
 @dataclass(frozen=True)
@@ -228,9 +236,7 @@ def patroni_config(
         "scope": scope_of(here, restore),
         "watchdog": {"mode": "off"},
     }
-    tags = member_tags(layer, here, kind)
-    if tags:
-        config["tags"] = tags
+    config["tags"] = expected_tags(layer, here, kind, config)
     # Only members that may start the cluster carry `bootstrap`: Patroni never initializes a new
     # cluster from a member without it, so a replica city that comes up first waits for the primary.
     if restore is not None or (kind == "member" and here.bootstraps):
@@ -238,9 +244,24 @@ def patroni_config(
     return config
 
 
-def restart_part(config: dict[str, Any]) -> dict[str, Any]:
+def restart_part(config: dict[str, Any], *, quorum: bool) -> dict[str, Any]:
     """The part of a patroni.yml a running member reads only when it starts."""
-    return {key: value for key, value in config.items() if key not in LIVE_KEYS}
+    part = {key: value for key, value in config.items() if key not in LIVE_KEYS}
+    for section, key in RELOADED_PATHS if quorum else ():
+        if section in part:
+            part[section] = {name: value for name, value in part[section].items() if name != key}
+    return part
+
+
+def config_tag(config: dict[str, Any]) -> str:
+    """The hash a member tags itself with: everything it runs with but `bootstrap` and its own tags."""
+    running = {key: value for key, value in config.items() if key not in LIVE_KEYS}
+    return hashlib.sha256(dump(running).encode()).hexdigest()[:CONFIG_TAG_CHARS]
+
+
+def expected_tags(layer: DataLayer, here: CityData, kind: MemberKind, config: dict[str, Any]) -> dict[str, Any]:
+    """The tags a member running `config` reports once it has reloaded it."""
+    return {**member_tags(layer, here, kind), CONFIG_TAG: config_tag(config)}
 
 
 def dump(config: dict[str, Any]) -> str:

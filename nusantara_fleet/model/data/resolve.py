@@ -27,8 +27,8 @@ from nusantara_fleet.model.data.patroni import (
     bootstrap_dcs,
     checksum,
     dump,
+    expected_tags,
     has_callbacks,
-    member_tags,
     patroni_config,
     restart_part,
     scope_of,
@@ -253,7 +253,7 @@ def _patroni_config(c: _City) -> ConfigPlan:
     data = {key: dump(config) for key, config in configs.items()}
     # The members roll only for what they read at start; the callback runs from the mount, but a changed
     # one should not wait for the next restart to be used, so it rolls them too.
-    at_start = {key: dump(restart_part(config)) for key, config in configs.items()}
+    at_start = {key: dump(restart_part(config, quorum=c.layer.quorum)) for key, config in configs.items()}
     if c.layer.quorum:
         data[naming.CALLBACK_SCRIPT] = at_start[naming.CALLBACK_SCRIPT] = script(naming.CALLBACK_SCRIPT)
     if c.city.is_primary:
@@ -661,8 +661,17 @@ def _promotion(c: _City) -> JobPlan:
         ]
         mounts += [PATRONI_API.mount(), ETCD_CLIENT.mount()]
         volumes += [PATRONI_API.volume(), ETCD_CLIENT.volume()]
-        # One cluster across the cities: the failover priorities every member's patroni.yml now holds.
-        expected = {pod: member_tags(c.layer, city, "member") for city in c.layer.cities for pod in city.member_pods}
+        # One cluster across the cities: the tags (failover priority, config hash) each member's
+        # patroni.yml now holds, reported once it has reloaded it.
+        expected = {}
+        for city in c.layer.cities:
+            kinds: tuple[tuple[MemberKind, tuple[str, ...]], ...] = (
+                ("member", city.member_pods),
+                ("reporting", city.reporting_pods),
+            )
+            for kind, pods in kinds:
+                config = patroni_config(c.layer, city, kind, project=c.spec.project, namespace=c.namespace)
+                expected.update({pod: expected_tags(c.layer, city, kind, config) for pod in pods})
         env.append(EnvVar("EXPECTED_TAGS", value=json.dumps(expected, sort_keys=True)))
     else:
         mounts.append(PATRONI_API.mount())

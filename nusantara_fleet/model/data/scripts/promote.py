@@ -14,8 +14,9 @@ Then, on every sync (the Job is an Argo CD hook): `patronictl edit-config --appl
 dynamic configuration (DYNAMIC_CONFIG: ttl, loop_wait, maximum_lag_on_failover, postgresql.parameters,
 ...), which `bootstrap.dcs` sets only when the cluster is created; and, in quorum mode, `patronictl
 reload` until every running member reports the failover priorities its patroni.yml now holds
-(EXPECTED_TAGS), since the kubelet refreshes the mounted file a minute or so after the sync. A member that
-is down reads the file when it starts.
+and the hash of the file they run with (EXPECTED_TAGS): the kubelet refreshes the mounted file a minute or
+so after the sync, and a reload applies the failover priorities, pg_hba, the REST API's allowlist and
+etcd's hosts without a restart. A member that is down reads the file when it starts.
 Standard library only: it runs with the Python of the Patroni image.
 """
 
