@@ -414,3 +414,10 @@ def mesh_policy(name: str) -> str:
 
 MESH_DEFAULT_DENY = mesh_policy("default-deny")
 MESH_WEBHOOK_POLICY = mesh_policy("webhook")  # the API server to istiod's webhooks
+
+# --- transitions -------------------------------------------------------------------------------------------
+ARGOCD_HOOK = "argocd.argoproj.io/hook"
+ARGOCD_HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
+# The `patroni` ConfigMap's key holding the DCS section the promotion Job applies to the running cluster.
+DYNAMIC_CONFIG_KEY = "dynamic-config.yaml"
+ETCD_CLUSTER_CONFIG = "etcd-cluster"  # the ConfigMap of etcd's first-start membership (ETCD_INITIAL_CLUSTER*)

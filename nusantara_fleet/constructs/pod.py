@@ -99,6 +99,9 @@ def _http_probe(plan: Probe) -> dict[str, Any]:
 def _env(var: EnvVar) -> dict[str, Any]:
     if var.secret is not None:
         return {"name": var.name, "valueFrom": {"secretKeyRef": {"key": var.secret.key, "name": var.secret.secret}}}
+    if var.config_map is not None:
+        key = {"key": var.config_map.key, "name": var.config_map.config_map}
+        return {"name": var.name, "valueFrom": {"configMapKeyRef": key}}
     if var.field_path is not None:
         return {"name": var.name, "valueFrom": {"fieldRef": {"fieldPath": var.field_path}}}
     return {"name": var.name, "value": var.value}

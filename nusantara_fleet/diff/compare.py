@@ -13,6 +13,7 @@ from nusantara_fleet.diff.fields import changed_paths, cosmetic_keys, restarts_p
 from nusantara_fleet.diff.objects import ObjectKey, Tree, key_of, read_tree
 from nusantara_fleet.diff.risks import Risk, Topology, fleet_risks, object_risks, together_risks, topology
 from nusantara_fleet.diff.summary import Shipped, shipped
+from nusantara_fleet.diff.transitions import transition_risks
 from nusantara_fleet.naming import FLEET_FOLDER
 
 if TYPE_CHECKING:
@@ -60,9 +61,11 @@ class FleetDiff:
     notes: tuple[str, ...] = ()
     verdicts: tuple[Verdict, ...] = ()  # the head side's capacity and scenario verdicts, per city
 
+    transitions: tuple[Risk, ...] = ()  # what the change does to running pods and memberships (`transitions.py`)
+
     @property
     def empty(self) -> bool:
-        return not any(chart.changes for chart in self.charts) and not self.risks
+        return not any(chart.changes for chart in self.charts) and not self.risks and not self.transitions
 
 
 class _ReadableDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
@@ -129,4 +132,5 @@ def compare(old_files: Tree, new_files: Tree, labels: tuple[str, str] = SIDES) -
         before=before,
         after=after,
         labels=labels,
+        transitions=tuple(transition_risks(old_files, new_files)),
     )

@@ -155,6 +155,9 @@ def text(diff: FleetDiff) -> str:
     if diff.empty:
         out.append("no changes")
         return "\n".join(out) + "\n"
+    if diff.transitions:
+        out.append(f"TRANSITIONS ({len(diff.transitions)}):")
+        out.extend(f"  ! {risk}" for risk in diff.transitions)
     out.append("releases:")
     for chart in _charts(diff):
         out.append(f"  {_heading(chart, diff, rich=False)}")
@@ -239,6 +242,16 @@ def _summaries(diff: FleetDiff, fit: _Fit) -> list[str]:
     return out
 
 
+def _transitions(diff: FleetDiff) -> list[str]:
+    """What the change does to running pods and memberships: always whole, it is what a reviewer reads first."""
+    if not diff.transitions:
+        return []
+    count = len(diff.transitions)
+    out = ["> [!WARNING]", f"> **{count} transition flag(s)**: what syncing this does to running pods", ">"]
+    out.extend(f"> - **{html.escape(risk.chart)}** {risk.subject}: {risk.message}" for risk in diff.transitions)
+    return [*out, ""]
+
+
 def _risks(diff: FleetDiff, fit: _Fit) -> list[str]:
     if not diff.risks:
         return []
@@ -270,6 +283,7 @@ def _render(diff: FleetDiff, fit: _Fit, shown: dict[str, int] | None, link: str 
                 "",
             ]
         )
+    out.extend(_transitions(diff))
     out.extend(_summaries(diff, fit))
     out.extend(_risks(diff, fit))
     if fit.mermaid:

@@ -23,13 +23,20 @@ class SecretKey:
 
 
 @dataclass(frozen=True)
+class ConfigMapKey:
+    config_map: str
+    key: str
+
+
+@dataclass(frozen=True)
 class EnvVar:
-    """One environment variable: a literal, a field of the pod itself, or a key of a Secret."""
+    """One environment variable: a literal, a field of the pod itself, or a key of a Secret or ConfigMap."""
 
     name: str
     value: str | None = None
     field_path: str | None = None
     secret: SecretKey | None = None
+    config_map: ConfigMapKey | None = None
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,9 @@ ETCD_SUBSTITUTED = {
 # REST API credentials come from a Secret. Patroni 3.0.2 has no `ctl.authentication` (Patroni 4's
 # PATRONI_CTL_USERNAME/PASSWORD), so they reach 3.0.2's patronictl as the REST API's credentials,
 # which its patronictl falls back to: the same basic auth on the same request.
-JOB_PATHS = {"PATRONI_CONFIG", "PATRONI_CTL_CACERT", "PATRONI_CTL_CERTFILE", "PATRONI_CTL_KEYFILE"}
+JOB_PATHS = {"PATRONI_CONFIG", "PATRONI_CTL_CACERT", "PATRONI_CTL_CERTFILE", "PATRONI_CTL_KEYFILE", "DYNAMIC_CONFIG"}
+# The dynamic configuration the Job applies carries the drill's lease, as the bootstrap section does.
+DYNAMIC_TIMING_KEYS = {key.removeprefix("bootstrap.dcs.") for key in TIMING_KEYS}
 JOB_CREDENTIALS = {
     "PATRONI_CTL_USERNAME": "PATRONI_RESTAPI_USERNAME",
     "PATRONI_CTL_PASSWORD": "PATRONI_RESTAPI_PASSWORD",
@@ -338,10 +340,10 @@ def patroni_env(statefulset: dict[str, Any], member: Member) -> dict[str, str]:
     return values
 
 
-def job_env(job: dict[str, Any], *, config: Path, certs: Certs) -> dict[str, str]:
-    """The promotion Job's environment with the test's config file, certificates and credentials."""
+def job_env(job: dict[str, Any], *, config: Path, certs: Certs, dynamic: Path) -> dict[str, str]:
+    """The promotion Job's environment with the test's config files, certificates and credentials."""
     rendered = job["spec"]["template"]["spec"]["containers"][0]["env"]
-    paths = {"PATRONI_CONFIG": str(config), "PATRONI_CTL_CACERT": str(certs.ca)}
+    paths = {"PATRONI_CONFIG": str(config), "PATRONI_CTL_CACERT": str(certs.ca), "DYNAMIC_CONFIG": str(dynamic)}
     paths |= {"PATRONI_CTL_CERTFILE": str(certs.cert), "PATRONI_CTL_KEYFILE": str(certs.key)}
     secrets = {"PATRONI_CTL_USERNAME": RESTAPI_USER, "PATRONI_CTL_PASSWORD": PASSWORDS["restapi"]}
     env = {}

@@ -19,7 +19,8 @@ from tests.support import Rendered, collect_variant, edit_yaml, in_mode, pod_tem
 Docs = dict[tuple[str, str], dict[str, Any]]
 CITY = "jakarta"  # the primary city: it renders every data-layer object, the recap and promotion included
 ZONE = "db.nusantaramart.internal"
-WRITE_HOSTS = [f"postgres-write.{city}.{ZONE}" for city in ("jakarta", "bandung", "surabaya")]
+# By name: a failover changes no certificate.
+WRITE_HOSTS = [f"postgres-write.{city}.{ZONE}" for city in ("bandung", "jakarta", "surabaya")]
 DIGEST = "sha256:" + "cd" * 32
 
 
@@ -95,7 +96,7 @@ def test_the_rest_api_speaks_tls_only_and_its_unsafe_calls_need_a_password_and_a
 ) -> None:
     for key in ("postgres.yml", "postgres-reporting.yml"):
         assert patroni_yml(quorum, key)["restapi"] == {
-            "allowlist": ["10.20.0.0/16", "10.30.0.0/16", "10.10.0.0/16"],
+            "allowlist": ["10.20.0.0/16", "10.10.0.0/16", "10.30.0.0/16"],  # bandung, jakarta, surabaya
             "allowlist_include_members": True,
             "cafile": "/etc/tls/patroni-api-tls/ca.crt",
             "certfile": "/etc/tls/patroni-api-tls/tls.crt",
@@ -314,7 +315,7 @@ def _egress(docs: Docs, name: str = "postgres-egress") -> list[dict[str, Any]]:
 
 
 def test_object_storage_is_reached_on_its_endpoint_port_and_listed_networks(quorum: Docs, tmp_path: Path) -> None:
-    fleet = [*(f"10.{n}.0.0/16" for n in (20, 30, 10)), *(f"10.1{n}.0.0/16" for n in (20, 30, 10))]
+    fleet = [*(f"10.{n}.0.0/16" for n in (20, 10, 30)), *(f"10.1{n}.0.0/16" for n in (20, 10, 30))]  # by city name
     assert {
         "ports": [{"port": 443, "protocol": "TCP"}],
         "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": fleet}}],

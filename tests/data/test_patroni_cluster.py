@@ -55,6 +55,7 @@ from nusantara_fleet import cli
 from nusantara_fleet.model import load_fleet
 from tests.data.local_cluster import (
     ALLOWED,
+    DYNAMIC_TIMING_KEYS,
     ETCD_SUBSTITUTED,
     JOB_CREDENTIALS,
     JOB_PATHS,
@@ -83,7 +84,7 @@ from tests.data.local_cluster import (
     tail,
     wait_for,
 )
-from tests.support import ENVS, render_tree, render_variant, set_primary
+from tests.support import ENVS, edit_yaml, render_tree, render_variant, set_primary
 
 CITIES = ("jakarta", "bandung", "surabaya")
 REQUIRED = [Path("/usr/bin/etcd"), Path("/usr/bin/patroni"), PG_BIN / "postgres"]
@@ -117,6 +118,13 @@ class Drill:
     def start_etcd(self, member: Member) -> None:
         statefulset = load_yaml(self.dist / member.city / "StatefulSet.etcd.k8s.yaml")
         command = statefulset["spec"]["template"]["spec"]["containers"][0]["command"]
+        # etcd reads its first-start membership from the environment (the etcd-cluster ConfigMap): as flags here.
+        cluster = load_yaml(self.dist / member.city / "ConfigMap.etcd-cluster.k8s.yaml")["data"]
+        command = [
+            *command,
+            f"--initial-cluster={cluster['ETCD_INITIAL_CLUSTER']}",
+            f"--initial-cluster-state={cluster['ETCD_INITIAL_CLUSTER_STATE']}",
+        ]
         args = etcd_command(command[1:], member, self.members, self.certs)
         changed = {a.partition("=")[0] for a in args} ^ {a.partition("=")[0] for a in command[1:]}
         assert not changed, f"the etcd flags differ from the render: {changed}"
@@ -148,6 +156,13 @@ class Drill:
         path.write_text(yaml.safe_dump(config))
         chown_tree(member.root)
         return path
+
+    def sync_configs(self, dist: Path) -> None:
+        """Every member's patroni.yml as `dist` renders it, as the kubelet refreshes the mounted ConfigMap after
+        a sync; the running members read it on their next reload."""
+        for member in self.members.values():
+            config_map = load_yaml(dist / member.city / "ConfigMap.patroni.k8s.yaml")
+            self.config_for(member, yaml.safe_load(config_map["data"]["postgres.yml"]))
 
     def start_patroni(self, member: Member, config: Path, statefulset: dict[str, Any]) -> None:
         member.patroni = spawn(
@@ -383,7 +398,14 @@ def _run_promotion_job(drill: Drill, dist: Path, city: str) -> str:
     the member's substituted config of the same city, the test certificates and credentials."""
     job = load_yaml(dist / city / f"Job.postgres-promote-{city}.k8s.yaml")
     rendered = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
-    env = job_env(job, config=drill.members[city].root / "patroni.yml", certs=drill.certs)
+    drill.sync_configs(dist)
+    config_map = load_yaml(dist / city / "ConfigMap.patroni.k8s.yaml")["data"]
+    dcs = yaml.safe_load(config_map["dynamic-config.yaml"])
+    running = drill.members[city].config["bootstrap"]["dcs"]  # the primary of `dist`, so it bootstraps
+    dynamic = drill.root / f"dynamic-{city}.yaml"
+    dynamic.write_text(yaml.safe_dump({**dcs, **{key: running[key] for key in DYNAMIC_TIMING_KEYS}}))
+    chown_tree(drill.root)
+    env = job_env(job, config=drill.members[city].root / "patroni.yml", certs=drill.certs, dynamic=dynamic)
     differing = {name for name in rendered if env.get(name) != rendered[name]}
     assert differing <= JOB_PATHS | set(JOB_CREDENTIALS), differing - JOB_PATHS - set(JOB_CREDENTIALS)
     assert set(JOB_CREDENTIALS) <= set(rendered), "the Job no longer authenticates patronictl"
@@ -412,6 +434,29 @@ def test_changing_primary_runs_a_switchover_and_back(drill: Drill, tmp_path: Pat
     wait_for("bandung streaming again", partial(drill.streaming, "bandung"), 30)
     wait_for("surabaya streaming again", partial(drill.streaming, "surabaya"), 30)
     print(f"\nprimary: bandung -> promotion Job switched the leader over in {switchover:.1f} s, and back")
+
+
+def test_a_changed_dynamic_setting_reaches_the_running_cluster(drill: Drill, tmp_path: Path) -> None:
+    """`bootstrap.dcs` is read once, when the cluster is created; the promotion hook applies the rendered
+    dynamic configuration to the running cluster on every sync: GET /config shows a changed value, and
+    PostgreSQL runs with it. The default render's hook then puts it back."""
+    jakarta = drill.members["jakarta"]
+    before = http_json(f"{jakarta.api}/config", drill.tls)["postgresql"]["parameters"]["max_slot_wal_keep_size"]
+    gib = int(before.removesuffix("GB")) + 1
+
+    def bump(envs: Path) -> None:
+        edit_yaml(envs / "fleet.yaml", lambda fleet: fleet["database"].update(max_slot_wal_keep_gib=gib))
+
+    _, changed = render_variant(tmp_path, bump)
+    output = _run_promotion_job(drill, changed, "jakarta")
+    assert "Configuration changed" in output
+    config = http_json(f"{jakarta.api}/config", drill.tls)
+    assert config["postgresql"]["parameters"]["max_slot_wal_keep_size"] == f"{gib}GB"
+    assert config["ttl"] == TEST_TIMING.ttl, "the drill's lease is kept"
+    wait_for("PostgreSQL to run with it", lambda: psql(jakarta, "SHOW max_slot_wal_keep_size") == f"{gib}GB", 30)
+    _run_promotion_job(drill, drill.dist, "jakarta")
+    assert http_json(f"{jakarta.api}/config", drill.tls)["postgresql"]["parameters"]["max_slot_wal_keep_size"] == before
+    print(f"\nmax_slot_wal_keep_size {before} -> {gib}GB reached the running cluster through the hook, and back")
 
 
 def test_c_etcd_quorum_lost_with_every_member_up_keeps_the_primary_writable(drill: Drill) -> None:

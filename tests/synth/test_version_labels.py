@@ -70,6 +70,7 @@ def test_an_etcd_tag_bump_changes_only_etcd_objects(tmp_path: Path) -> None:
         for city in ("bandung", "surabaya", "jakarta")
         for kind, name in (
             ("StatefulSet", "etcd"),
+            ("ConfigMap", "etcd-cluster"),
             ("Service", "etcd"),
             ("NetworkPolicy", "etcd"),
             ("NetworkPolicy", "etcd-peer"),

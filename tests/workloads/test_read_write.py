@@ -43,11 +43,11 @@ def _check_primary(out: Path, primary: str, *, quorum: bool = False) -> None:
     for city in ("bandung", "surabaya", "jakarta"):
         for service in WRITERS:
             config = _config(out, city, service)
-            assert config["DB_WRITE_HOST"] == f"postgres-write.{primary}.db.nusantaramart.internal", (city, service)
             hosts = config["DB_WRITE_HOSTS"].split(",")
-            assert hosts[0] == f"{config['DB_WRITE_HOST']}:5432", "the primary is tried first"
-            assert len(hosts) == (3 if quorum else 1)
-            assert config["PRIMARY_CITY"] == primary
+            # Quorum: every city that may lead, by name, whoever is primary; else the primary city alone.
+            may_lead = ("bandung", "jakarta", "surabaya") if quorum else (primary,)
+            assert hosts == [f"postgres-write.{c}.db.nusantaramart.internal:5432" for c in may_lead], (city, service)
+            assert "PRIMARY_CITY" not in config and "CITY_ROLE" not in config, "the mounted city-facts say it"
             assert config["DB_READ_HOST"] == "postgres-read.data.svc.cluster.local", "reads must stay local"
             policy = city_docs(out, city)[("NetworkPolicy", service)]
             blocks = [
@@ -59,12 +59,14 @@ def _check_primary(out: Path, primary: str, *, quorum: bool = False) -> None:
             leaders = set(CIDRS) if quorum else {primary}
             assert sorted(blocks) == sorted(CIDRS[other] for other in leaders - {city}), (city, service)
         for service in READERS:
-            assert "DB_WRITE_HOST" not in _config(out, city, service), f"{service} has no write route"
+            assert "DB_WRITE_HOSTS" not in _config(out, city, service), f"{service} has no write route"
         report_reads = _config(out, city, "report")["DB_READ_HOST"]
         assert report_reads == "postgres-reporting.data.svc.cluster.local", "reports read the reporting members"
         routes = _write_routes(out, city)
         assert {route["service"] for route in routes} == set(WRITERS)
-        assert {route["writes_to"] for route in routes} == {primary}
+        assert all("writes_to" not in route for route in routes), "the route table does not follow `primary`"
+        facts = city_docs(out, city)[("ConfigMap", "city-facts")]["data"]
+        assert facts["primary-city"] == primary
         assert all(route["upstreams"][0]["url"].startswith(f"http://{route['service']}.shop.svc") for route in routes)
 
 
@@ -92,6 +94,5 @@ def test_quorum_mode_lets_writers_follow_an_automatic_failover(tmp_path: Path) -
     assert fleet.data.quorum
     config = _config(out, "surabaya", "order")
     hosts = config["DB_WRITE_HOSTS"].split(",")
-    assert hosts[0] == "postgres-write.jakarta.db.nusantaramart.internal:5432", "the primary is tried first"
-    assert sorted(host.split(".")[1] for host in hosts) == ["bandung", "jakarta", "surabaya"]
+    assert [host.split(".")[1] for host in hosts] == ["bandung", "jakarta", "surabaya"], "by name, not by primary"
     assert config["DB_WRITE_TARGET_SESSION_ATTRS"] == "read-write"

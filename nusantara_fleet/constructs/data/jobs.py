@@ -47,12 +47,17 @@ class CronJob(Manifest):
 class Job(Manifest):
     def __init__(self, scope: RenderChart, *, city: City, namespace: str, plan: JobPlan) -> None:
         template_identity = Identity(name=plan.identity.app, app=plan.identity.app, version=plan.identity.version)
+        metadata = data_metadata(city, plan.identity, kind="Job", namespace=namespace)
+        if plan.hook is not None:
+            metadata["annotations"][naming.ARGOCD_HOOK] = plan.hook
+        if plan.hook_delete_policy is not None:
+            metadata["annotations"][naming.ARGOCD_HOOK_DELETE_POLICY] = plan.hook_delete_policy
         super().__init__(
             scope,
             {
                 "apiVersion": "batch/v1",
                 "kind": "Job",
-                "metadata": data_metadata(city, plan.identity, kind="Job", namespace=namespace),
+                "metadata": metadata,
                 "spec": {"backoffLimit": plan.backoff_limit, "template": _template(city, template_identity, plan.pod)},
             },
             plan=plan,

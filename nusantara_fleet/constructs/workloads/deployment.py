@@ -23,8 +23,9 @@ class Deployment(Manifest):
     def __init__(self, scope: Construct, *, fleet: Fleet, city: City, app: App, variant: Variant) -> None:
         selector = city.selector(variant.name)
         health = {"httpGet": {"path": app.health_path, "port": "http"}}
-        volumes = []
-        mounts = []
+        facts = app.facts
+        volumes: list[dict[str, object]] = [{"configMap": {"name": facts.config_map}, "name": facts.volume}]
+        mounts: list[dict[str, object]] = [{"mountPath": facts.path, "name": facts.volume, "readOnly": True}]
         if app.tmp_size_mib:
             volumes.append({"emptyDir": {"sizeLimit": f"{app.tmp_size_mib}Mi"}, "name": TMP_VOLUME})
             mounts.append({"mountPath": TMP_PATH, "name": TMP_VOLUME})

@@ -31,6 +31,34 @@ def check_data(spec: FleetSpec, layer: DataLayer, sources: Sources) -> list[Prob
                 f"{len(names)}; add a city or use `standby-clusters`",
             )
         )
+    joining = sorted(city.name for city in layer.cities if city.joining)
+    if layer.quorum and len(names) >= 3 and len(names) % 2 == 0:
+        # An even member count tolerates no more lost members than the odd count below it and splits
+        # evenly in a partition between two pairs of cities, where neither side holds a majority.
+        count = len(names)
+        message = (
+            f"{count} cities make {count} etcd members, an even count: they survive no more lost cities than "
+            f"{count - 1} would, and a split between two halves leaves neither a majority; add cities two at a "
+            "time (README, Add a city)"
+        )
+        problems.append(
+            sources.city_problem(joining[-1], ("database", "joining"), message)
+            if joining
+            else sources.fleet_problem(("database", "failover", "mode"), message)
+        )
+    for name in joining:
+        here = layer.city(name)
+        reason = (
+            "there is no etcd to join in `standby-clusters` mode"
+            if not layer.quorum
+            else "the primary city bootstraps the database and cannot join it"
+            if name == layer.primary
+            else None
+        )
+        if reason is not None:
+            problems.append(
+                sources.city_problem(name, ("database", "joining"), f"{name} is marked joining but {reason}")
+            )
     for here in sorted(layer.cities, key=lambda city: city.name):
         needed = here.members + here.reporting_members
         if here.members < 1 or needed > here.database_nodes:

@@ -40,6 +40,7 @@ class CityData:
     reporting_members: int
     failover_priority: int
     bootstraps: bool
+    joining: bool  # added to a running fleet: its etcd member joins the existing cluster
     database_nodes: int
     pod_cidr: str
     service_cidr: str
@@ -118,12 +119,14 @@ class DataLayer:
 
     @property
     def pod_cidrs(self) -> tuple[str, ...]:
-        return tuple(city.pod_cidr for city in self.cities)
+        """By city name, like etcd's members: an order that followed the rollout (which `primary` reorders)
+        would rewrite pg_hba and the REST API's allowlist, and so restart every member, on a failover."""
+        return tuple(city.pod_cidr for city in sorted(self.cities, key=lambda city: city.name))
 
     @property
     def fleet_networks(self) -> tuple[str, ...]:
         """Every pod and service network of the fleet: what traffic leaving it must never reach."""
-        return (*self.pod_cidrs, *(city.service_cidr for city in self.cities))
+        return (*self.pod_cidrs, *(city.service_cidr for city in sorted(self.cities, key=lambda city: city.name)))
 
     @property
     def quorum(self) -> bool:
@@ -155,13 +158,15 @@ class DataLayer:
 
     @property
     def write_hosts(self) -> tuple[str, ...]:
-        """Every city's write Service in the order of succession.
+        """Every city's write Service, by city name.
 
         Only the city holding the leader has an address behind its name; a libpq client given all of
         them with `target_session_attrs=read-write` finds the leader even right after an automatic
-        failover, before `primary` in envs/ has caught up.
+        failover, before `primary` in envs/ has caught up. The order is not the order of succession:
+        that one follows `primary`, and the apps' config, so their pods, would change on every failover,
+        while a name without an address costs a client one failed lookup.
         """
-        return tuple(self.host(name, naming.WRITE_SERVICE) for name in self.preference)
+        return tuple(self.host(name, naming.WRITE_SERVICE) for name in self.etcd_cities)
 
     @property
     def leader_cities(self) -> tuple[str, ...]:
@@ -244,6 +249,7 @@ def resolve_layer(spec: FleetSpec, cities: tuple[City, ...]) -> DataLayer:
                 reporting_members=database.reporting_members,
                 failover_priority=len(order) - order.index(city.name),
                 bootstraps=city.is_primary or not quorum,
+                joining=city.spec.database.joining,
                 database_nodes=nodes,
                 pod_cidr=city.network.pod_cidr,
                 service_cidr=city.network.service_cidr,

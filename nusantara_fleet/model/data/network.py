@@ -156,8 +156,9 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
         policy(naming.egress_policy(naming.BACKUP_JOB), backup, egress=(api_server,), version=database.backup.tag),
     ]
     if city.is_primary:
-        # Quorum: the leader's REST API, wherever it is, found in etcd. Standby clusters: the other cities'
-        # REST API (is any still primary?), then the dynamic configuration on the Kubernetes API.
+        # Quorum: every member's REST API, wherever it is, found in etcd (the switchover at the leader, the
+        # reload at each member). Standby clusters: the other cities' REST API (is any still primary?), then
+        # the dynamic configuration on the Kubernetes API.
         to_api = TrafficRule(peers=(Peer(pods=PATRONI_PODS), *others), ports=(rest,))
         promotion = (to_api, to_etcd) if layer.quorum else (TrafficRule(peers=others, ports=(rest,)), api_server)
         policies += [

@@ -46,6 +46,19 @@ CONFIG_KEYS: dict[MemberKind, str] = {
 # holds a copy; a restored cluster archives nothing into the live cluster's prefix.
 ARCHIVE_MODE: dict[MemberKind, str] = {"member": "on", "reporting": "always", "restore": "off"}
 RESTORE_SCOPE_SUFFIX = "restore"
+# What a running member takes without restarting: `bootstrap` is read once, when the cluster is created
+# (its DCS part reaches a running cluster through the promotion Job's `patronictl edit-config --apply`),
+# and `tags` apply on `patronictl reload`, which that Job runs too. Only the rest rolls the members' pods,
+# so a failover commit, which moves the bootstrap section and reorders the failover priorities, restarts none.
+LIVE_KEYS = ("bootstrap", "tags")
+# Also applied on reload, in quorum mode, where the hook reaches every member of the one cluster: Patroni
+# rewrites pg_hba.conf and reloads PostgreSQL, rebuilds its REST API with the new allowlist, and learns
+# etcd's members from etcd itself (`hosts` only seeds a member that starts). So adding a city, which
+# changes all three, restarts no member. In standby-clusters mode the hook reaches its own city only.
+RELOADED_PATHS = (("postgresql", "pg_hba"), ("restapi", "allowlist"), ("etcd3", "hosts"))
+# Every member's tag: a hash of the patroni.yml it runs with, so the hook sees when a reload took effect.
+CONFIG_TAG = "fleet-config"
+CONFIG_TAG_CHARS = 16  # enough to tell two renders apart; the tag shows in `patronictl list`
 
 
 @dataclass(frozen=True)
@@ -158,7 +171,7 @@ def _pg_hba(layer: DataLayer) -> list[str]:
     ]
 
 
-def _tags(layer: DataLayer, here: CityData, kind: MemberKind) -> dict[str, Any]:
+def member_tags(layer: DataLayer, here: CityData, kind: MemberKind) -> dict[str, Any]:
     if kind == "reporting":
         # Streams from the city's own member, not across the WAN from the leader (Patroni falls back
         # to the leader while that member is down).
@@ -223,14 +236,32 @@ def patroni_config(
         "scope": scope_of(here, restore),
         "watchdog": {"mode": "off"},
     }
-    tags = _tags(layer, here, kind)
-    if tags:
-        config["tags"] = tags
+    config["tags"] = expected_tags(layer, here, kind, config)
     # Only members that may start the cluster carry `bootstrap`: Patroni never initializes a new
     # cluster from a member without it, so a replica city that comes up first waits for the primary.
     if restore is not None or (kind == "member" and here.bootstraps):
         config["bootstrap"] = _bootstrap(layer, here, kind, restore)
     return config
+
+
+def restart_part(config: dict[str, Any], *, quorum: bool) -> dict[str, Any]:
+    """The part of a patroni.yml a running member reads only when it starts."""
+    part = {key: value for key, value in config.items() if key not in LIVE_KEYS}
+    for section, key in RELOADED_PATHS if quorum else ():
+        if section in part:
+            part[section] = {name: value for name, value in part[section].items() if name != key}
+    return part
+
+
+def config_tag(config: dict[str, Any]) -> str:
+    """The hash a member tags itself with: everything it runs with but `bootstrap` and its own tags."""
+    running = {key: value for key, value in config.items() if key not in LIVE_KEYS}
+    return hashlib.sha256(dump(running).encode()).hexdigest()[:CONFIG_TAG_CHARS]
+
+
+def expected_tags(layer: DataLayer, here: CityData, kind: MemberKind, config: dict[str, Any]) -> dict[str, Any]:
+    """The tags a member running `config` reports once it has reloaded it."""
+    return {**member_tags(layer, here, kind), CONFIG_TAG: config_tag(config)}
 
 
 def dump(config: dict[str, Any]) -> str:
@@ -239,5 +270,6 @@ def dump(config: dict[str, Any]) -> str:
 
 
 def checksum(data: dict[str, str]) -> str:
-    """Hash of a ConfigMap's data: in the pod template it rolls the pods when their config changes."""
+    """Hash of a ConfigMap's data (or of the part its readers take only at start): in the pod template it
+    rolls the pods when that changes."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

@@ -84,7 +84,8 @@ class AccountPlan:
 
 @dataclass(frozen=True)
 class ConfigPlan:
-    """A ConfigMap: the data is final text (Patroni configs, scripts), its checksum rolls the pods reading it."""
+    """A ConfigMap: the data is final text (Patroni configs, scripts); its checksum, of what the pods reading it
+    take only when they start, rolls them when that changes."""
 
     identity: Identity
     data: dict[str, str]
@@ -189,9 +190,13 @@ class CronJobPlan:
 
 @dataclass(frozen=True)
 class JobPlan:
+    """A Job; `hook` set: an Argo CD hook of that phase, created anew on every sync (`hook_delete_policy`)."""
+
     identity: Identity
     backoff_limit: int
     pod: PodPlan
+    hook: Literal["Sync"] | None = None
+    hook_delete_policy: Literal["BeforeHookCreation"] | None = None
 
 
 @dataclass(frozen=True)

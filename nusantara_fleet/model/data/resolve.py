@@ -8,7 +8,9 @@ daily backup and, in the primary city only, the recap and the promotion Job.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from typing import Literal
 
 from nusantara_fleet import naming
 from nusantara_fleet.model.cities import DATABASE_POOL, WORKLOAD_POOL, City
@@ -22,10 +24,13 @@ from nusantara_fleet.model.data.patroni import (
     SOCKET_DIR,
     SUPERUSER,
     RestoreTarget,
+    bootstrap_dcs,
     checksum,
     dump,
+    expected_tags,
     has_callbacks,
     patroni_config,
+    restart_part,
     scope_of,
     script,
 )
@@ -61,6 +66,7 @@ from nusantara_fleet.model.data.tls import (
 )
 from nusantara_fleet.model.pods import (
     Claim,
+    ConfigMapKey,
     Container,
     EnvVar,
     Mount,
@@ -97,6 +103,12 @@ BACKUP_BACKOFF = 2  # a transient object-storage error is retried twice, then th
 RECAP_DEADLINE_SECONDS = 600  # the recap refreshes precomputed views; ten minutes means something is stuck
 RECAP_BACKOFF = 1  # the next quarter-hour run is the real retry
 PROMOTE_BACKOFF = 3  # a switchover refused while a candidate catches up succeeds on a later attempt
+# The promotion is an Argo CD Sync hook, deleted and created anew before each run. A Job's pod template is
+# immutable, so a plain Job fails the sync on the next `database.tag` bump; `Replace=true` would need
+# `Force=true` to get past that, and would still run the Job only when it changed, while the dynamic
+# configuration it applies changes without the Job changing. The script is idempotent, so every sync may run it.
+PROMOTE_HOOK: Literal["Sync"] = "Sync"
+PROMOTE_HOOK_DELETE_POLICY: Literal["BeforeHookCreation"] = "BeforeHookCreation"
 JOB_HISTORY = 3  # finished Jobs kept per CronJob, enough to read the last failures
 WALG_COMPRESSION = "zstd"  # WAL-G's best ratio per CPU; forced half-empty segments shrink to almost nothing
 SOCKET_VOLUME_SIZE = "16Mi"  # a Unix socket and its lock file
@@ -234,15 +246,21 @@ def _accounts(c: _City) -> tuple[AccountPlan, ...]:
 
 @traced
 def _patroni_config(c: _City) -> ConfigPlan:
-    data = {
-        CONFIG_KEYS[kind]: dump(patroni_config(c.layer, c.here, kind, project=c.spec.project, namespace=c.namespace))
+    configs = {
+        CONFIG_KEYS[kind]: patroni_config(c.layer, c.here, kind, project=c.spec.project, namespace=c.namespace)
         for kind in ("member", "reporting")
     }
+    data = {key: dump(config) for key, config in configs.items()}
+    # The members roll only for what they read at start; the callback runs from the mount, but a changed
+    # one should not wait for the next restart to be used, so it rolls them too.
+    at_start = {key: dump(restart_part(config, quorum=c.layer.quorum)) for key, config in configs.items()}
     if c.layer.quorum:
-        data[naming.CALLBACK_SCRIPT] = script(naming.CALLBACK_SCRIPT)
+        data[naming.CALLBACK_SCRIPT] = at_start[naming.CALLBACK_SCRIPT] = script(naming.CALLBACK_SCRIPT)
     if c.city.is_primary:
+        # Read by the promotion Job only, never by a member.
         data[naming.PROMOTE_SCRIPT] = script(naming.PROMOTE_SCRIPT)
-    return ConfigPlan(identity=c.identity(naming.PATRONI_CONFIG), data=data, checksum=checksum(data))
+        data[naming.DYNAMIC_CONFIG_KEY] = dump(bootstrap_dcs(c.layer, c.here, "member"))
+    return ConfigPlan(identity=c.identity(naming.PATRONI_CONFIG), data=data, checksum=checksum(at_start))
 
 
 def patroni_pod(c: _City, kind: MemberKind, *, config_map: str, cluster: str) -> PodPlan:
@@ -412,7 +430,12 @@ def _others(c: _City) -> list[CityData]:
 
 
 def etcd_flags(layer: DataLayer, city: str) -> tuple[str, ...]:
-    """The member's flags: TLS for peers and clients, timings from the inter-city round trip."""
+    """The member's flags: TLS for peers and clients, timings from the inter-city round trip.
+
+    The first-start membership is not among them but in the `etcd-cluster` ConfigMap (`etcd_cluster`): etcd
+    reads it only while its data directory is empty, and as a flag it would restart every member when a
+    city is added.
+    """
     database = layer.spec
     me = layer.host(city, naming.ETCD)
     timing = layer.etcd_timing
@@ -424,8 +447,6 @@ def etcd_flags(layer: DataLayer, city: str) -> tuple[str, ...]:
         f"--listen-metrics-urls=http://0.0.0.0:{ETCD_METRICS_PORT}",
         f"--advertise-client-urls=https://{me}:{database.etcd_client_port}",
         f"--initial-advertise-peer-urls=https://{me}:{database.etcd_peer_port}",
-        "--initial-cluster=" + ",".join(f"{name}={url}" for name, url in layer.etcd_members),
-        "--initial-cluster-state=new",
         f"--initial-cluster-token={layer.city(city).scope}",
         f"--heartbeat-interval={timing.heartbeat_ms}",
         f"--election-timeout={timing.election_ms}",
@@ -439,6 +460,27 @@ def etcd_flags(layer: DataLayer, city: str) -> tuple[str, ...]:
         f"--peer-trusted-ca-file={ETCD_PEER.ca}",
         f"--peer-cert-file={ETCD_PEER.cert}",
         f"--peer-key-file={ETCD_PEER.key}",
+    )
+
+
+ETCD_CLUSTER_KEYS = ("ETCD_INITIAL_CLUSTER", "ETCD_INITIAL_CLUSTER_STATE")  # etcd's own variables
+
+
+@traced
+def etcd_cluster(c: _City) -> ConfigPlan:
+    """Whom the member forms or joins the cluster with, read by etcd from its environment at first start.
+
+    Every member, old and new, names every city's member: a joining city's is `existing` (after `etcdctl
+    member add`, README), the others' `new`, which they ignore once they hold data. Not checksummed: a
+    change must never restart a running member.
+    """
+    cluster = ",".join(f"{name}={url}" for name, url in c.layer.etcd_members)
+    state = "existing" if c.here.joining else "new"
+    data = dict(zip(ETCD_CLUSTER_KEYS, (cluster, state), strict=True))
+    return ConfigPlan(
+        identity=c.identity(naming.ETCD_CLUSTER_CONFIG, version=c.spec.database.etcd_tag),
+        data=data,
+        checksum=checksum(data),
     )
 
 
@@ -456,6 +498,7 @@ def _etcd(c: _City) -> StatefulSetPlan:
         pull_policy=c.pull_policy,
         command=("etcd", *etcd_flags(c.layer, c.city.name)),
         resources=c.spec.resource_classes.light,
+        env=tuple(EnvVar(key, config_map=ConfigMapKey(naming.ETCD_CLUSTER_CONFIG, key)) for key in ETCD_CLUSTER_KEYS),
         mounts=(Mount(naming.ETCD_CLAIM, ETCD_DATA_DIR), ETCD_PEER.mount(), ETCD_SERVER.mount()),
         ports=(
             Port("client", database.etcd_client_port),
@@ -600,6 +643,8 @@ def _promotion(c: _City) -> JobPlan:
         EnvVar("CANDIDATE", value=c.here.member_pods[0]),
         EnvVar("OTHER_PRIMARIES", value=",".join(others)),
         EnvVar("PATRONI_CTL_CACERT", value=PATRONI_API.ca),
+        EnvVar("DYNAMIC_CONFIG", value=f"{CONFIG_DIR}/{naming.DYNAMIC_CONFIG_KEY}"),
+        EnvVar("CLUSTER", value=c.here.scope),  # patronictl reload's argument (PATRONI_* would override config)
     ]
     mounts = [Mount("config", CONFIG_DIR, read_only=True), Mount("promote", PROMOTE_DIR, read_only=True)]
     volumes = [
@@ -616,12 +661,26 @@ def _promotion(c: _City) -> JobPlan:
         ]
         mounts += [PATRONI_API.mount(), ETCD_CLIENT.mount()]
         volumes += [PATRONI_API.volume(), ETCD_CLIENT.volume()]
+        # One cluster across the cities: the tags (failover priority, config hash) each member's
+        # patroni.yml now holds, reported once it has reloaded it.
+        expected = {}
+        for city in c.layer.cities:
+            kinds: tuple[tuple[MemberKind, tuple[str, ...]], ...] = (
+                ("member", city.member_pods),
+                ("reporting", city.reporting_pods),
+            )
+            for kind, pods in kinds:
+                config = patroni_config(c.layer, city, kind, project=c.spec.project, namespace=c.namespace)
+                expected.update({pod: expected_tags(c.layer, city, kind, config) for pod in pods})
+        env.append(EnvVar("EXPECTED_TAGS", value=json.dumps(expected, sort_keys=True)))
     else:
         mounts.append(PATRONI_API.mount())
         volumes.append(PATRONI_API.volume(ca_only=True))
     return JobPlan(
         identity=c.identity(naming.city_object(naming.PROMOTE_JOB, c.city.name), app=naming.PROMOTE_JOB),
         backoff_limit=PROMOTE_BACKOFF,
+        hook=PROMOTE_HOOK,
+        hook_delete_policy=PROMOTE_HOOK_DELETE_POLICY,
         pod=_batch_pod(
             c,
             name=naming.PROMOTE_JOB,
@@ -690,7 +749,7 @@ def plan_city(spec: FleetSpec, layer: DataLayer, city: City) -> CityDataPlan:
             cluster=here.scope,
         ),
     )
-    configs = [config]
+    configs = [config, etcd_cluster(c)] if layer.quorum else [config]
     cron_jobs = [_backup(c)]
     jobs = []
     if city.is_primary:

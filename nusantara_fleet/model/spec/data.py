@@ -326,3 +326,9 @@ class CityDatabaseSpec(Spec):
         "the reporting members (one member per node).",
     )
     object_storage: ObjectStorageSpec = Field(description="Where this city's backups go.")
+    joining: bool = Field(
+        default=False,
+        description="This city is added to a running fleet: its etcd member starts with "
+        "`--initial-cluster-state=existing`, after `etcdctl member add` (README, Add a city). Default: false, a "
+        "city of the fleet's first rollout forms the etcd cluster with the others.",
+    )

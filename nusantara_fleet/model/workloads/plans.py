@@ -117,6 +117,15 @@ class AppNetwork:
 
 
 @dataclass(frozen=True)
+class FactsMount:
+    """A ConfigMap every pod mounts read-only, for facts that change while the pods run."""
+
+    config_map: str
+    volume: str
+    path: str
+
+
+@dataclass(frozen=True)
 class App:
     """A service as one city runs it: variants, scaling, rendered config and network needs."""
 
@@ -141,6 +150,7 @@ class App:
     pull_policy: PullPolicy
     pdb_min_available: int
     pdb_unhealthy_eviction: Literal["AlwaysAllow"]
+    facts: FactsMount
 
     @property
     def name(self) -> str:

@@ -42,6 +42,7 @@ from nusantara_fleet.model.workloads.plans import (
     Edge,
     EdgeProxies,
     EdgeRoute,
+    FactsMount,
     InboundFlow,
     PortPeers,
     Scaling,
@@ -67,6 +68,10 @@ NODE_SKEW = 1
 ZONE_SKEW = 1
 # The spread puts a surge pod on any node with room, so a rollout starts a new pod before stopping an old one.
 MAX_SURGE, MAX_UNAVAILABLE = 1, 0
+# Where every app pod finds the `city-facts` ConfigMap as files (`primary-city`, `role`, ...): mounted, not in
+# the environment, so a failover updates them in place instead of restarting the pod.
+FACTS_DIR = "/etc/fleet"
+FACTS_VOLUME = "fleet-facts"
 
 
 def scaling(spec: FleetSpec, demand: Demand, city: City, service: Service) -> Scaling:
@@ -166,8 +171,8 @@ def _upstreams(f: _Fleet, city_service: CityService) -> tuple[Upstream, ...]:
 def route_table(f: _Fleet, city: City) -> list[dict[str, object]]:
     """The gateway's routes: longest path first, each to its service in this city.
 
-    A `write` route names the city whose database commits it (`writes_to`); the service behind it
-    holds the write endpoint in its own config.
+    The service behind a `write` route holds the write endpoints in its own config; the table does not
+    name the primary city, so a failover leaves the gateway's config, and its pods, as they are.
     """
     routes = []
     for city_service in city.services:
@@ -183,8 +188,6 @@ def route_table(f: _Fleet, city: City) -> list[dict[str, object]]:
                 "service": service.name,
                 "upstreams": upstreams,
             }
-            if route.access == "write":
-                entry["writes_to"] = f.primary.name
             routes.append(entry)
     return sorted(routes, key=lambda r: (-len(str(r["path"])), str(r["path"]), str(r["methods"])))
 
@@ -201,15 +204,20 @@ def _telemetry(spec: FleetSpec, city: City, service: Service) -> dict[str, str]:
 
 
 def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
-    """The environment the service reads its endpoints from: reads local, writes to the primary city."""
+    """The environment the service reads its endpoints from: reads local, writes to the leader.
+
+    Nothing here follows `primary` in quorum mode, where the write hosts list every city that may lead:
+    the environment is read once at start, so a failover commit would restart every pod of the fleet. Who
+    is primary (and this city's role) is in the mounted `city-facts` under FLEET_FACTS_DIR, which the
+    kubelet refreshes in place.
+    """
     spec = f.spec
     config = {
         "CITY": city.name,
-        "CITY_ROLE": city.role,
+        "FLEET_FACTS_DIR": FACTS_DIR,
         "HEALTH_PATH": service.spec.health_path,
         "HTTP_PORT": str(service.spec.port),
         "METRICS_PORT": str(spec.workloads.metrics_port),
-        "PRIMARY_CITY": f.primary.name,
         **_telemetry(spec, city, service),
     }
     if service.spec.database:
@@ -225,7 +233,6 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
         if service.writes:
             config.update(
                 {
-                    "DB_WRITE_HOST": f.write.host,
                     "DB_WRITE_HOSTS": ",".join(f"{host}:{f.write.port}" for host in f.write_hosts),
                     "DB_WRITE_PORT": str(f.write.port),
                     "DB_WRITE_TARGET_SESSION_ATTRS": "read-write",
@@ -363,6 +370,7 @@ def _app(f: _Fleet, city: City, city_service: CityService) -> App:
         pdb_min_available=PDB_MIN_AVAILABLE,
         # A pod that never became ready may always be evicted: a broken rollout must not block a node drain.
         pdb_unhealthy_eviction="AlwaysAllow",
+        facts=FactsMount(config_map=naming.CITY_FACTS, volume=FACTS_VOLUME, path=FACTS_DIR),
     )
 
 
