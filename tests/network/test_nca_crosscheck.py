@@ -27,7 +27,8 @@ from tests.support import ROOT
 NCA = ROOT / ".venv-nca" / "bin" / "nca"
 DNS_PORT = 53
 LINE = re.compile(r"^(?P<src>\S+) => (?P<dst>\S+) : (?P<conns>.+)$")
-GROUP = re.compile(r"\{protocols:(?P<protocols>[A-Z, ]+),dst_ports:(?P<ports>[0-9,\-]+)\}")
+# nca leaves `protocols:` out when the ports hold for every protocol.
+GROUP = re.compile(r"\{(?:protocols:(?P<protocols>[A-Z, ]+),)?dst_ports:(?P<ports>[0-9,\-]+)\}")
 RANGE = re.compile(r"^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$")
 
 Endpoint = str  # `ns/name[Kind]` for a workload, `a.b.c.d-e.f.g.h` for addresses
@@ -70,7 +71,10 @@ def nca_connectivity(folder: Path) -> dict[tuple[Endpoint, Endpoint], Allowed]:
             continue
         conns = match["conns"]
         tcp = {
-            port for group in GROUP.finditer(conns) if "TCP" in group["protocols"] for port in _ports(group["ports"])
+            port
+            for group in GROUP.finditer(conns)
+            if group["protocols"] is None or "TCP" in group["protocols"]
+            for port in _ports(group["ports"])
         }
         answer[(match["src"], match["dst"])] = Allowed("All connections" in conns, frozenset(tcp))
     assert answer, f"nca printed no connectivity for {folder}:\n{run.stdout[-2000:]}"

@@ -38,7 +38,7 @@ CASES = [
         "shared-address",
         _city("surabaya", "192.0.2.20"),
         [
-            "envs/surabaya.yaml:7: network.edge_address: 192.0.2.20 is also bandung's edge address "
+            "envs/surabaya.yaml:7: network.edge_address: 192.0.2.20 is also bandung's edge load balancer address "
             "(envs/bandung.yaml); global DNS tells the cities apart by it, so each city needs its own"
         ],
     ),

@@ -206,7 +206,7 @@ def test_times_follow_the_probes_and_the_timeout(tmp_path: Path) -> None:
         fleet["workloads"] = {
             "probes": {"readiness": {"period_seconds": 10, "timeout_seconds": 3, "failure_threshold": 2}}
         }
-        fleet["traffic"] = {"failover": {"request_timeout_seconds": 8, "consecutive_local_origin_failures": 4}}
+        fleet["traffic"]["failover"] = {"request_timeout_seconds": 8, "consecutive_local_origin_failures": 4}
 
     render = _render(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change))
     times = render.fleet.traffic.failover.times

@@ -122,7 +122,7 @@ def test_the_exposed_service_admits_the_edge_proxies_and_the_prober(fleet: Fleet
         "action": "ALLOW",
         "rules": [
             {
-                "from": [{"source": {"principals": ["cluster.local/ns/ingress-nginx/sa/ingress-nginx"]}}],
+                "from": [{"source": {"principals": ["cluster.local/ns/shop/sa/edge-istio"]}}],
                 "to": [{"operation": {"ports": ["8080"]}}],
             },
             {
@@ -249,11 +249,11 @@ def test_eastwest_addresses_are_unique_and_outside_the_networks(envs: Path) -> N
         load_fleet(envs)
     messages = [str(problem) for problem in caught.value.problems]
     assert messages == [
-        "envs/bandung.yaml:5: network.eastwest_address: 10.10.3.4 lies inside jakarta's pod_cidr 10.10.0.0/16 "
-        "(envs/jakarta.yaml); the east-west gateway's load balancer address must be outside every pod and "
-        "service network of the fleet",
+        "envs/bandung.yaml:5: network.eastwest_address: 10.10.3.4 lies in jakarta's pod_cidr 10.10.0.0/16 "
+        "(envs/jakarta.yaml); the east-west gateway's address must be outside every pod and service network",
         "envs/surabaya.yaml:5: network.eastwest_address: 10.210.0.10 is also jakarta's east-west gateway address "
-        "(envs/jakarta.yaml); every city needs its own",
+        "(envs/jakarta.yaml); the other cities' sidecars reach this city's pods only there, so each city needs "
+        "its own",
     ]
 
 
@@ -264,8 +264,8 @@ def test_the_root_namespace_denies_ingress_but_the_mesh_ports(rendered: Rendered
     by_name = {doc["metadata"]["name"]: doc["spec"] for doc in docs}
     assert by_name["mesh-default-deny"] == {"ingress": [], "podSelector": {}, "policyTypes": ["Ingress"]}
     istiod = by_name["mesh-istiod"]["ingress"]
+    # The edge proxies run in the apps namespace, beside their Gateway.
     assert [peer["namespaceSelector"]["matchLabels"][naming.NAMESPACE_NAME_LABEL] for peer in istiod[0]["from"]] == [
-        "ingress-nginx",
         ROOT,
         "monitoring",
         "shop",
