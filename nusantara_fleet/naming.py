@@ -321,3 +321,11 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
     """The edge proxies' ServiceAccount: Istio names a Gateway's deployment `<gateway>-<class>`; ingress-nginx's
     upstream install names its controller's account after itself."""
     return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"
+
+
+# --- observability: h8 (edge probes, report cache exporter) -----------------------------------------------
+
+
+def edge_probe_module(host: str) -> str:
+    """The blackbox exporter module that probes a city's edge address as the public `host`."""
+    return f"https_edge_{host.replace('.', '_').replace('-', '_')}"

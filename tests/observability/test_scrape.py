@@ -17,6 +17,8 @@ CITIES = ("bandung", "surabaya", "jakarta")
 SERVICES = ("gateway", "order", "payment", "inventory", "catalog", "report")
 ZONE = "db.nusantaramart.internal"
 MONITORING = "monitoring.coreos.com/v1"
+EDGE_ADDRESSES = {"bandung": "192.0.2.20", "surabaya": "192.0.2.30", "jakarta": "192.0.2.10"}  # envs/<city>.yaml
+EDGE_MODULE = "https_edge_api_nusantaramart_co_id"
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +38,9 @@ def test_every_city_probes_every_edge_its_services_and_every_reporting_database(
         )
         for target in CITIES:
             edge = probes[f"edge-{target}"]["spec"]
-            assert edge["module"] == "http_2xx"
+            assert edge["module"] == EDGE_MODULE
             assert edge["targets"]["staticConfig"] == {
-                "static": [f"http://gateway.{target}.{ZONE}:8080/check"],
+                "static": [f"https://{EDGE_ADDRESSES[target]}/check"],
                 "labels": {"probe_kind": "edge", "target_city": target},
             }
             reporting = probes[f"reporting-{target}"]["spec"]
@@ -109,7 +111,54 @@ def test_the_blackbox_exporter_is_an_addon_in_every_city(rendered: Rendered) -> 
         )
         values = source["helm"]["valuesObject"]
         assert values["fullnameOverride"] == "blackbox-exporter"
-        assert sorted(values["config"]["modules"]) == ["http_2xx", "tcp_connect"]
+        modules = values["config"]["modules"]
+        assert sorted(modules) == sorted([EDGE_MODULE, "http_2xx", "tcp_connect"])
+        # the edge answers as the public API host: its route by Host, its certificate by server name
+        assert modules[EDGE_MODULE] == {
+            "prober": "http",
+            "timeout": "5s",
+            "http": {
+                "preferred_ip_protocol": "ip4",
+                "headers": {"Host": "api.nusantaramart.co.id"},
+                "tls_config": {"server_name": "api.nusantaramart.co.id"},
+                "fail_if_not_ssl": True,
+            },
+        }
+
+
+def test_the_edge_probes_follow_the_edge_addresses_and_the_api_host(tmp_path: Path) -> None:
+    def change(envs: Path) -> None:
+        edit_yaml(envs / "surabaya.yaml", lambda doc: doc["network"].update(edge_address="198.51.100.7"))
+        edit_yaml(envs / "fleet.yaml", lambda doc: doc["hosts"].update(api="api.example.co.id"))
+
+    rendered = collect_variant(tmp_path, change)
+    probe = _kind(rendered, "jakarta", "Probe")["edge-surabaya"]["spec"]
+    assert probe["targets"]["staticConfig"]["static"] == ["https://198.51.100.7/check"]
+    assert probe["module"] == "https_edge_api_example_co_id"
+    app = next(d for d in rendered["fleet"] if d["metadata"]["name"] == "blackbox-exporter-jakarta")
+    module = app["spec"]["source"]["helm"]["valuesObject"]["config"]["modules"]["https_edge_api_example_co_id"]
+    assert module["http"]["headers"] == {"Host": "api.example.co.id"}
+    assert module["http"]["tls_config"] == {"server_name": "api.example.co.id"}
+
+
+def test_the_reporting_probes_target_is_published_across_cities(rendered: Rendered) -> None:
+    """Each city's reporting Service carries the cross-city name the other cities' probes resolve, and is
+    headless so the name resolves to the reporting pods' routable addresses, as the leader's does."""
+    for city in CITIES:
+        service = _kind(rendered, city, "Service")["postgres-reporting"]
+        write = _kind(rendered, city, "Service")["postgres-write"]
+        hostname = "external-dns.alpha.kubernetes.io/hostname"
+        assert service["metadata"]["annotations"][hostname] == f"postgres-reporting.{city}.{ZONE}"
+        assert write["metadata"]["annotations"][hostname] == f"postgres-write.{city}.{ZONE}"
+        assert service["spec"]["clusterIP"] == "None"
+        probed = {
+            target
+            for other in CITIES
+            for probe in _kind(rendered, other, "Probe").values()
+            if probe["spec"]["targets"]["staticConfig"]["labels"].get("probe_kind") == "reporting"
+            for target in probe["spec"]["targets"]["staticConfig"]["static"]
+        }
+        assert f"{service['metadata']['annotations'][hostname]}:5432" in probed
 
 
 def _ingress(rendered: Rendered, city: str, name: str) -> list[dict[str, Any]]:

@@ -1,10 +1,12 @@
 """What each city's Prometheus probes and scrapes, and the blackbox exporter the probes run through.
 
 Probes (Prometheus Operator `Probe`, through the city's own blackbox exporter):
-- edge: every city probes every city's edge service by its cross-city host
-  (`<edge service>.<city>.<zone>`, what `naming.cross_city_host` names), on its health path. The public
-  hosts are the same in every city (one name, geo-routed), so only the cross-city name says *which*
-  city answered; and a probe from each city is what lets a surviving city see two others down.
+- edge: every city probes every city's edge load balancer at its public address
+  (`network.edge_address`), over HTTPS, on the exposed service's health path, as the API host: the Host
+  header and the TLS server name are the host's (one blackbox module per public host probed), so the
+  edge's listener, certificate and route are what answers. The public hosts are the same in every city
+  (one name, geo-routed), so only the address says *which* city answered; and a probe from each city is
+  what lets a surviving city see two others down. The path is the one a client takes, from outside.
 - service: each city probes its own services' health endpoints, in-cluster.
 - reporting: every city probes every city's reporting database with a TCP connect to PostgreSQL on the
   reporting Service. Patroni's REST API would say more (`/health`), but the reporting Service publishes
@@ -78,8 +80,24 @@ class ScrapePlan:
         return self.cities[name]
 
 
-def _modules() -> dict[str, object]:
+def _edge_module(host: str) -> dict[str, object]:
+    """HTTPS to an edge address as `host`: the edge routes by Host and presents the host's certificate,
+    which the probe verifies against that name (a plain-HTTP answer fails it)."""
     return {
+        "prober": "http",
+        "timeout": f"{PROBE_TIMEOUT_SECONDS}s",
+        "http": {
+            "preferred_ip_protocol": "ip4",
+            "headers": {"Host": host},
+            "tls_config": {"server_name": host},
+            "fail_if_not_ssl": True,
+        },
+    }
+
+
+def _modules(edge_hosts: tuple[str, ...]) -> dict[str, object]:
+    return {
+        **{naming.edge_probe_module(host): _edge_module(host) for host in edge_hosts},
         HTTP_MODULE: {
             "prober": "http",
             "timeout": f"{PROBE_TIMEOUT_SECONDS}s",
@@ -96,16 +114,15 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
     monitoring = spec.network_policy.monitoring_namespace
     apps, data = spec.namespaces.apps, spec.namespaces.data
     database = spec.database
+    edge_host = spec.hosts.api  # the host the API clients use, and so the one whose outage the SLA counts
     cities = {}
     for city in inputs.cities:
         edge_app = inputs.workloads.city(city).edge.app
         probes = [
             ProbePlan(
                 name=naming.probe_name("edge", target.name),
-                module=HTTP_MODULE,
-                targets=(
-                    f"http://{inputs.layer.host(target.name, edge_app.name)}:{edge_app.port}{edge_app.health_path}",
-                ),
+                module=naming.edge_probe_module(edge_host),
+                targets=(f"https://{target.network.edge_address}{edge_app.health_path}",),
                 labels={naming.PROBE_KIND_LABEL: "edge", naming.TARGET_CITY_LABEL: target.name},
             )
             for target in inputs.cities
@@ -174,7 +191,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
             repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,
             chart=naming.BLACKBOX_CHART,
             version=scrape.blackbox_chart_version,
-            values={"fullnameOverride": naming.BLACKBOX_EXPORTER, "config": {"modules": _modules()}},
+            values={"fullnameOverride": naming.BLACKBOX_EXPORTER, "config": {"modules": _modules((edge_host,))}},
         )
         for city in inputs.cities
     )
