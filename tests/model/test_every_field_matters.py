@@ -174,6 +174,7 @@ OVERRIDES: dict[str, Any] = {
     "bandung.database.object_storage.cidrs": ["192.0.2.0/28"],
     "bandung.network.pod_cidr": "10.21.0.0/16",
     "bandung.network.service_cidr": "10.121.0.0/16",
+    "bandung.network.edge_address": "192.0.2.21",
 }
 # Changes that are valid only together with another one (applied to the changed side only).
 COMPANIONS: dict[str, dict[Path_, Any]] = {

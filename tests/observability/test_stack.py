@@ -106,3 +106,45 @@ def test_the_stack_applications_render_and_match_the_argo_cd_schema(tmp_path: Pa
         assert app["spec"]["destination"] == {"name": city, "namespace": "monitoring"}
         assert source["helm"]["valuesObject"]["prometheus"]["prometheusSpec"]["externalLabels"] == {"city": city}
     assert crd_schemas.check(apps) == [Outcome()] * len(apps)
+
+
+def test_prometheus_keeps_its_data_on_a_volume_sized_from_the_scrape_plan(fleet: Fleet) -> None:
+    """Bandung: 12 probes + 6 services' most pods (26) + 2 Patroni + 1 etcd = 38 targets x 1,500 series / 15 s
+    = 3,800 samples/s; x 2 bytes x 32 days = 21.0 GB retained; + 50 % headroom = 29.4 GiB, rounded up."""
+    storage = fleet.observability.stack.storage["bandung"]
+    assert (storage.targets, storage.samples_per_second, storage.retained_mb, storage.size_gib) == (
+        38,
+        3800.0,
+        21013,
+        30,
+    )
+    assert {city: s.size_gib for city, s in fleet.observability.stack.storage.items()} == {
+        "bandung": 30,
+        "surabaya": 23,
+        "jakarta": 31,
+    }
+    spec = stacks(fleet)["bandung"].values["prometheus"]["prometheusSpec"]
+    assert spec["retentionSize"] == "21013MB"
+    assert spec["storageSpec"] == {
+        "volumeClaimTemplate": {
+            "spec": {
+                "storageClassName": "ssd-retain",  # the fleet's retained class (database.storage.class_name)
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "30Gi"}},
+            }
+        }
+    }
+
+
+def test_the_volume_follows_the_sizing_fields_and_the_interval(tmp_path: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["observability"]["stack"] = {"series_per_target": 3000, "bytes_per_sample": 1.0, "storage_headroom_pct": 0}
+        doc["observability"]["scrape"] = {"interval_seconds": 30}
+        doc["database"]["storage"] = {"class_name": "nvme-retain"}
+
+    fleet = load_fleet(variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change)))
+    storage = fleet.observability.stack.storage["bandung"]
+    # twice the series at half the rate and half the bytes: a quarter of the bytes, and no headroom
+    assert (storage.samples_per_second, storage.retained_mb, storage.size_gib) == (3800.0, 10507, 10)
+    claim = stacks(fleet)["bandung"].values["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]
+    assert claim["spec"]["storageClassName"] == "nvme-retain"

@@ -50,6 +50,7 @@ class MonitorPlan:
     selector: dict[str, str]
     port: str
     scheme: str
+    targets: int = 1  # the most pods it scrapes at once (sizes Prometheus's volume)
     service: str | None = None  # the app service it scrapes (the SLO pairing label)
     tls_server_name: str | None = None
     tls_ca_secret: str | None = None
@@ -65,6 +66,11 @@ class MonitorPlan:
 class CityScrape:
     probes: tuple[ProbePlan, ...]
     monitors: tuple[MonitorPlan, ...]
+
+    @property
+    def targets(self) -> int:
+        """What Prometheus scrapes at most at once: each probe, and each pod of each monitor."""
+        return len(self.probes) + sum(monitor.targets for monitor in self.monitors)
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
                 selector=city.selector(app.stable.name),
                 port="metrics",
                 scheme="http",
+                targets=app.scaling.max_replicas + (app.canary.replicas if app.canary is not None else 0),
                 service=app.name,
             )
             for app in inputs.workloads.city(city).apps
@@ -166,6 +173,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
                 selector={naming.DATABASE_CLUSTER_LABEL: inputs.layer.city(city.name).scope},
                 port="patroni",
                 scheme="https",
+                targets=inputs.layer.city(city.name).members + inputs.layer.city(city.name).reporting_members,
                 tls_server_name=inputs.layer.host(city.name, naming.WRITE_SERVICE),
                 tls_ca_secret=naming.PATRONI_API_TLS,
             )
