@@ -174,10 +174,13 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
     assert line.startswith(
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
         "`fleet.nusantaramart.co.id/database-role`, `fleet.nusantaramart.co.id/patroni-config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 104 object(s); ↻ restarts its pods: "
-        "ConfigMap monitoring/grafana-dashboard-city-bandung, "
-        "CronJob data/postgres-backup, Deployment shop/catalog ↻, "
+        "`fleet.nusantaramart.co.id/role`) changed on 104 object(s); pods restart (↻): Deployment shop/catalog ↻, "
     )
+    restart, _, rest = line.partition("; nothing restarts: ")
+    # the dashboards' ConfigMap only changed a label: no pod reads it, nothing restarts
+    assert rest.startswith("ConfigMap monitoring/grafana-dashboard-city-bandung, CronJob data/postgres-backup, ")
+    assert "ConfigMap" not in restart.partition("pods restart")[2]
+    assert "↻" not in rest
     assert "#### ± Namespace data" not in bandung and "Namespace data, Namespace shop" in line
     assert "#### ± Deployment shop/order" in bandung  # its image moved: never collapsed
 
@@ -294,8 +297,8 @@ def test_only_labels_and_checksums_collapse(tmp_path: Path) -> None:
     text = diff_report.text(collapsing_pair(tmp_path / "again"))
     assert (
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 2 object(s); ↻ restarts its pods: "
-        "Deployment shop/relabelled ↻, Service shop/plain\n"
+        "`fleet.nusantaramart.co.id/role`) changed on 2 object(s); pods restart (↻): "
+        "Deployment shop/relabelled ↻; nothing restarts: Service shop/plain\n"
     ) in text
 
 

@@ -12,7 +12,7 @@ from nusantara_fleet.model import Fleet, load_fleet
 from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.validate import crd_schemas
 from nusantara_fleet.validate.crd_schemas import Outcome
-from tests.support import ENVS, collect_variant, edit_yaml, fleet_docs, variant_envs
+from tests.support import ENVS, collect_variant, edit_yaml, fleet_docs, set_primary, variant_envs
 
 CITIES = ("bandung", "jakarta", "surabaya")
 
@@ -109,28 +109,25 @@ def test_the_stack_applications_render_and_match_the_argo_cd_schema(tmp_path: Pa
 
 
 def test_prometheus_keeps_its_data_on_a_volume_sized_from_the_scrape_plan(fleet: Fleet) -> None:
-    """Bandung: 12 probes + 6 services' most pods (26) + 2 Patroni + 1 etcd = 38 targets x 1,500 series / 15 s
-    = 3,800 samples/s; x 2 bytes x 32 days = 21.0 GB retained; + 50 % headroom = 29.4 GiB, rounded up."""
-    storage = fleet.observability.stack.storage["bandung"]
-    assert (storage.targets, storage.samples_per_second, storage.retained_mb, storage.size_gib) == (
-        38,
-        3800.0,
-        21013,
-        30,
-    )
-    assert {city: s.size_gib for city, s in fleet.observability.stack.storage.items()} == {
-        "bandung": 30,
-        "surabaya": 23,
-        "jakarta": 31,
-    }
+    """The busiest city, Jakarta: 12 probes + 6 services' most pods (23) + 3 Patroni + 1 etcd = 39 targets
+    x 1,500 series / 15 s = 3,900 samples/s; x 2 bytes x 32 days = 21.6 GB retained; + 50 % = 30.1 GiB."""
+    assert fleet.observability.scrape.city("jakarta").targets == 39
+    assert fleet.observability.scrape.city("bandung").targets == 38
+    for storage in fleet.observability.stack.storage.values():  # every city sized for the busiest
+        assert (storage.targets, storage.samples_per_second, storage.retained_mb, storage.size_gib) == (
+            39,
+            3900.0,
+            21566,
+            31,
+        )
     spec = stacks(fleet)["bandung"].values["prometheus"]["prometheusSpec"]
-    assert spec["retentionSize"] == "21013MB"
+    assert spec["retentionSize"] == "21566MB"
     assert spec["storageSpec"] == {
         "volumeClaimTemplate": {
             "spec": {
                 "storageClassName": "ssd-retain",  # the fleet's retained class (database.storage.class_name)
                 "accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": "30Gi"}},
+                "resources": {"requests": {"storage": "31Gi"}},
             }
         }
     }
@@ -145,6 +142,13 @@ def test_the_volume_follows_the_sizing_fields_and_the_interval(tmp_path: Path) -
     fleet = load_fleet(variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change)))
     storage = fleet.observability.stack.storage["bandung"]
     # twice the series at half the rate and half the bytes: a quarter of the bytes, and no headroom
-    assert (storage.samples_per_second, storage.retained_mb, storage.size_gib) == (3800.0, 10507, 10)
+    assert (storage.samples_per_second, storage.retained_mb, storage.size_gib) == (3900.0, 10783, 11)
     claim = stacks(fleet)["bandung"].values["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]
     assert claim["spec"]["storageClassName"] == "nvme-retain"
+
+
+def test_moving_the_primary_leaves_every_volume_as_it_is(fleet: Fleet, tmp_path: Path) -> None:
+    """A claim template cannot grow in place, so the busiest city's count sizes all: the primary's extra
+    Patroni member moving to Bandung changes no city's volume."""
+    moved = load_fleet(variant_envs(tmp_path, lambda envs: set_primary(envs, "bandung")))
+    assert moved.observability.stack.storage == fleet.observability.stack.storage

@@ -159,7 +159,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
                 selector=city.selector(app.stable.name),
                 port="metrics",
                 scheme="http",
-                targets=app.scaling.max_replicas + (app.canary.replicas if app.canary is not None else 0),
+                targets=app.scaling.max_replicas,  # a canary's few pods come and go within the headroom
                 service=app.name,
             )
             for app in inputs.workloads.city(city).apps

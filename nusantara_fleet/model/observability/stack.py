@@ -4,7 +4,7 @@ Prometheus keeps the SLO window plus a margin (the budget rules read the whole w
 everything it sends with its city (`externalLabels`), and selects every PrometheusRule, ServiceMonitor,
 PodMonitor and Probe in every namespace, so no `release:` label ties the fleet's objects to the chart.
 Its data lives on a volume claimed from the fleet's retained StorageClass (the data layer's), sized from
-the scrape plan: targets x series per target / scrape interval samples a second, x bytes per sample x the
+the scrape plan: the busiest city's targets x series per target / scrape interval samples a second, x bytes per sample x the
 retention, plus the headroom compaction and the write-ahead log need. `retentionSize` caps the blocks at
 the estimate itself: a fleet that outgrows it loses its oldest days, not the volume's last free byte (a
 full volume stops every new sample).
@@ -141,10 +141,10 @@ def resolve_stack(inputs: Inputs) -> StackPlan:
     retention_days = spec.slo.window_days + stack.retention_margin_days
     routing = resolve_routing(inputs)
     scrape = resolve_scrape(inputs)
-    storage = {
-        city.name: _storage(inputs, targets=scrape.city(city.name).targets, retention_days=retention_days)
-        for city in inputs.cities
-    }
+    # Every city's volume is sized for the busiest city: a claim template cannot grow in place, and which
+    # city runs the most targets moves with `primary` (its extra Patroni member, its N-1 replicas).
+    targets = max(scrape.city(city.name).targets for city in inputs.cities)
+    storage = {city.name: _storage(inputs, targets=targets, retention_days=retention_days) for city in inputs.cities}
     addons = tuple(
         Addon(
             name=naming.KUBE_PROMETHEUS_STACK,
