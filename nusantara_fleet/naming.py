@@ -329,3 +329,10 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
 def edge_probe_module(host: str) -> str:
     """The blackbox exporter module that probes a city's edge address as the public `host`."""
     return f"https_edge_{host.replace('.', '_').replace('-', '_')}"
+PROMETHEUS_PORT = 9090  # the Prometheus Service's port in kube-prometheus-stack (`prometheus.service.port`)
+
+
+def stack_prometheus_url(namespace: str) -> str:
+    """The city's Prometheus as its Grafana reaches it: the chart's `<fullname>-prometheus` Service, the
+    fullname being the release name, which the add-on sets to the chart's name."""
+    return f"http://{KUBE_PROMETHEUS_STACK}-prometheus.{namespace}:{PROMETHEUS_PORT}/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,45 @@ def test_what_the_fleet_does_not_use_is_off_and_grafana_reads_every_dashboard(fl
         assert values[part] == {"enabled": False}
     assert values["grafana"] == {
         "defaultDashboardsEnabled": False,
+        "additionalDataSources": values["grafana"]["additionalDataSources"],
         "sidecar": {
-            "dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1", "searchNamespace": "ALL"}
+            "datasources": {"defaultDatasourceEnabled": False},
+            "dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1", "searchNamespace": "ALL"},
         },
     }
+
+
+def _panel_uids(doc: dict[str, Any]) -> set[str]:
+    dashboard = json.loads(next(iter(doc["data"].values())))
+    return {
+        str(panel["datasource"]["uid"])
+        for panel in dashboard["panels"]
+        if isinstance(panel.get("datasource"), dict) and "uid" in panel["datasource"]
+    } | {
+        str(target["datasource"]["uid"])
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+        if isinstance(target.get("datasource"), dict) and "uid" in target["datasource"]
+    }
+
+
+def test_grafana_provisions_the_datasource_uids_the_city_dashboard_reads(fleet: Fleet, tmp_path: Path) -> None:
+    """kube-prometheus-stack's own Prometheus datasource is rendered without a `uid` (its
+    templates/grafana/configmaps-datasources.yaml), so Grafana would invent one and every panel naming
+    `prometheus` would find nothing: the fleet turns it off and provisions its own, uid included."""
+    for city, addon in stacks(fleet).items():
+        sources = addon.values["grafana"]["additionalDataSources"]
+        assert [(s["uid"], s["url"], s["isDefault"]) for s in sources] == [
+            ("prometheus", "http://kube-prometheus-stack-prometheus.monitoring:9090/", True),
+            (f"prometheus-{city}", "http://kube-prometheus-stack-prometheus.monitoring:9090/", False),
+        ]
+    rendered = collect_variant(tmp_path)
+    for city in CITIES:
+        name = f"grafana-dashboard-city-{city}"
+        (board,) = [d for d in rendered[city] if d["kind"] == "ConfigMap" and d["metadata"]["name"] == name]
+        provisioned = {s["uid"] for s in stacks(fleet)[city].values["grafana"]["additionalDataSources"]}
+        used = _panel_uids(board)
+        assert used and used <= provisioned, (city, used)
 
 
 def test_alertmanager_gets_the_routing_config_and_mounts_the_receivers_secret(fleet: Fleet) -> None:

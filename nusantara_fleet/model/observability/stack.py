@@ -4,10 +4,10 @@ Prometheus keeps the SLO window plus a margin (the budget rules read the whole w
 everything it sends with its city (`externalLabels`), and selects every PrometheusRule, ServiceMonitor,
 PodMonitor and Probe in every namespace, so no `release:` label ties the fleet's objects to the chart.
 Its data lives on a volume claimed from the fleet's retained StorageClass (the data layer's), sized from
-the scrape plan: the busiest city's targets x series per target / scrape interval samples a second, x bytes per sample x the
-retention, plus the headroom compaction and the write-ahead log need. `retentionSize` caps the blocks at
-the estimate itself: a fleet that outgrows it loses its oldest days, not the volume's last free byte (a
-full volume stops every new sample).
+the scrape plan: the busiest city's targets x series per target / scrape interval samples a second,
+x bytes per sample x the retention, plus the headroom compaction and the write-ahead log need.
+`retentionSize` caps the blocks at the estimate itself: a fleet that outgrows it loses its oldest days,
+not the volume's last free byte (a full volume stops every new sample).
 Alertmanager gets the routing area's configuration and mounts the receivers' credentials Secret.
 What the fleet does not use is off, each with its reason below.
 """
@@ -122,7 +122,11 @@ def _values(
         "grafana": {
             # The chart's dashboards read node-exporter and the default rules' recordings, both off.
             "defaultDashboardsEnabled": False,
+            # The chart's own Prometheus datasource carries no uid (Grafana invents one), and the dashboards
+            # name theirs: the city's Prometheus is provisioned here under the uids they read.
+            "additionalDataSources": _datasources(inputs, city),
             "sidecar": {
+                "datasources": {"defaultDatasourceEnabled": False},
                 "dashboards": {
                     "enabled": True,
                     "label": naming.GRAFANA_DASHBOARD_LABEL,
@@ -132,6 +136,26 @@ def _values(
             },
         },
     }
+
+
+def _datasources(inputs: Inputs, city: str) -> list[dict[str, Any]]:
+    """The city's Prometheus, as the city dashboard's default datasource and as its city's datasource in
+    the fleet dashboard."""
+    observability = inputs.spec.observability
+    url = naming.stack_prometheus_url(inputs.spec.network_policy.monitoring_namespace)
+    uids = (observability.dashboards.datasource_uid, naming.city_datasource(city))
+    return [
+        {
+            "name": f"Prometheus {city}" if uid != uids[0] else "Prometheus",
+            "uid": uid,
+            "type": "prometheus",
+            "access": "proxy",
+            "url": url,
+            "isDefault": uid == uids[0],
+            "jsonData": {"timeInterval": f"{observability.scrape.interval_seconds}s"},
+        }
+        for uid in uids
+    ]
 
 
 @traced
