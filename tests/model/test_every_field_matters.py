@@ -156,6 +156,7 @@ OVERRIDES: dict[str, Any] = {
     "fleet.observability.logs.loki_chart_version": "6.39.0",
     "fleet.observability.traces.collector_chart_version": "0.122.6",
     "fleet.observability.traces.tempo_chart_version": "1.19.0",
+    "fleet.observability.stack.storage_headroom_pct": 100,  # +1 % stays within the volume's rounding to GiB
     "fleet.primary": "bandung",
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",
