@@ -336,3 +336,6 @@ def stack_prometheus_url(namespace: str) -> str:
     """The city's Prometheus as its Grafana reaches it: the chart's `<fullname>-prometheus` Service, the
     fullname being the release name, which the add-on sets to the chart's name."""
     return f"http://{KUBE_PROMETHEUS_STACK}-prometheus.{namespace}:{PROMETHEUS_PORT}/"
+CACHE_EXPORTER = "redis-exporter"  # the report cache's exporter container
+CACHE_EXPORTER_PORT = "metrics"  # its port's name, which the PodMonitor scrapes
+CACHE_MONITOR = "report-cache"  # the PodMonitor of the report cache's exporters

@@ -73,7 +73,7 @@ def test_a_service_monitor_per_service_and_pod_monitors_for_patroni_and_etcd(ren
         "endpoints": [{"port": "metrics", "scheme": "http", "interval": "15s", "path": "/metrics"}],
     }
     pods = _kind(rendered, "surabaya", "PodMonitor")
-    assert sorted(pods) == ["etcd", "patroni"]
+    assert sorted(pods) == ["etcd", "patroni", "report-cache"]
     assert pods["patroni"]["metadata"]["namespace"] == "data"
     assert pods["patroni"]["spec"]["podMetricsEndpoints"] == [
         {
@@ -95,7 +95,7 @@ def test_a_service_monitor_per_service_and_pod_monitors_for_patroni_and_etcd(ren
 
 def test_no_etcd_monitor_without_etcd(tmp_path: Path) -> None:
     rendered = collect_variant(tmp_path, lambda envs: set_mode(envs, "standby-clusters"))
-    assert sorted(_kind(rendered, "bandung", "PodMonitor")) == ["patroni"]
+    assert sorted(_kind(rendered, "bandung", "PodMonitor")) == ["patroni", "report-cache"]
 
 
 def test_the_blackbox_exporter_is_an_addon_in_every_city(rendered: Rendered) -> None:
@@ -214,7 +214,7 @@ def test_the_monitoring_objects_match_the_upstream_schemas(rendered: Rendered) -
     ]
     kinds = {doc["kind"] for doc in objects}
     assert kinds == {"Probe", "ServiceMonitor", "PodMonitor", "PrometheusRule"}
-    assert len(objects) == 3 * (12 + 6 + 2 + 1)
+    assert len(objects) == 3 * (12 + 6 + 3 + 1)
     assert crd_schemas.check(objects) == [Outcome()] * len(objects)
 
 
@@ -240,3 +240,41 @@ def test_the_schemas_catch_a_broken_monitoring_object(rendered: Rendered) -> Non
         Outcome(errors=("spec.podMetricsEndpoints.0.scheme: 'ftp' is not one of ['http', 'https', 'HTTP', 'HTTPS']",)),
         Outcome(errors=(f"spec.groups.0.rules.0.for: 'half a minute' does not match '{duration}'",)),
     ]
+
+
+def test_the_report_cache_is_scraped_through_its_exporter_sidecar(rendered: Rendered) -> None:
+    """Each replica runs redis_exporter beside Redis, reading it over localhost; a PodMonitor scrapes it, and
+    the cache's NetworkPolicy admits the monitoring namespace on the exporter's port and on no other."""
+    cache = _kind(rendered, "jakarta", "StatefulSet")["report-cache"]
+    containers = {c["name"]: c for c in cache["spec"]["template"]["spec"]["containers"]}
+    assert sorted(containers) == ["redis", "redis-exporter"]
+    exporter = containers["redis-exporter"]
+    assert exporter["image"] == "ghcr.io/nusantaramart/redis_exporter:v1.63.0"
+    assert exporter["args"] == ["--redis.addr=redis://localhost:6379", "--web.listen-address=:9121"]
+    assert exporter["ports"] == [{"containerPort": 9121, "name": "metrics", "protocol": "TCP"}]
+    assert exporter["resources"] == {
+        "limits": {"cpu": "100m", "memory": "64Mi"},
+        "requests": {"cpu": "10m", "memory": "32Mi"},
+    }
+    monitor = _kind(rendered, "jakarta", "PodMonitor")["report-cache"]
+    assert monitor["metadata"]["namespace"] == "shop"
+    assert monitor["spec"]["selector"] == cache["spec"]["selector"]
+    assert monitor["spec"]["podMetricsEndpoints"] == [
+        {"port": "metrics", "scheme": "http", "interval": "15s", "path": "/metrics"}
+    ]
+    ingress = _ingress(rendered, "jakarta", "report-cache")
+    from_monitoring = [rule for rule in ingress if MONITORING_PEER in rule["from"]]
+    assert from_monitoring == [{"from": [MONITORING_PEER], "ports": tcp(9121)}]
+    assert all(MONITORING_PEER not in rule["from"] for rule in ingress if rule["ports"] == tcp(6379))
+
+
+def test_the_exporter_follows_its_fields(tmp_path: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["report_cache"] = {"exporter_tag": "v1.62.0", "exporter_port": 9200}
+
+    rendered = collect_variant(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change))
+    cache = _kind(rendered, "bandung", "StatefulSet")["report-cache"]
+    (exporter,) = [c for c in cache["spec"]["template"]["spec"]["containers"] if c["name"] == "redis-exporter"]
+    assert exporter["image"].endswith(":v1.62.0")
+    assert exporter["args"][1] == "--web.listen-address=:9200"
+    assert tcp(9200) in [rule["ports"] for rule in _ingress(rendered, "bandung", "report-cache")]

@@ -95,6 +95,13 @@ def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
             name=plan.cache.name,
             plan=plan.cache,
             pod_selector=naming.service_selector(plan.cache.name),
-            ingress=[{"from": [services_peer(plan.cache.clients)], "ports": tcp(plan.cache.port)}],
+            ingress=[
+                {"from": [services_peer(plan.cache.clients)], "ports": tcp(plan.cache.port)},
+                # the exporter's port only: Redis itself stays the clients'
+                {
+                    "from": [namespace_peer(plan.cache.exporter.monitoring_namespace)],
+                    "ports": tcp(plan.cache.exporter.port),
+                },
+            ],
             egress=[],
         )

@@ -12,7 +12,8 @@ Probes (Prometheus Operator `Probe`, through the city's own blackbox exporter):
   reporting Service. Patroni's REST API would say more (`/health`), but the reporting Service publishes
   PostgreSQL only, the REST API demands TLS from a CA that lives in the data namespace, and a connect
   is what the report service itself needs to succeed.
-Scrapes: a ServiceMonitor per service on its `metrics` port; a PodMonitor for Patroni's `/metrics` on
+Scrapes: a ServiceMonitor per service on its `metrics` port; a PodMonitor for the report cache's
+exporters (a sidecar of each replica, constructs/workloads/redis.py); a PodMonitor for Patroni's `/metrics` on
 its REST API (TLS, the API's CA from the data namespace, so the PodMonitor lives there) and one for
 etcd's plain-HTTP metrics listener (quorum mode only, where etcd runs).
 """
@@ -178,6 +179,20 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
                 tls_ca_secret=naming.PATRONI_API_TLS,
             )
         )
+        cache = inputs.workloads.city(city).cache
+        if cache is not None:
+            # the report cache's exporters, one beside each replica: no Service fronts them, so by pod
+            monitors.append(
+                MonitorPlan(
+                    name=naming.CACHE_MONITOR,
+                    kind="pod",
+                    namespace=apps,
+                    selector=city.selector(cache.name),
+                    port=naming.CACHE_EXPORTER_PORT,
+                    scheme="http",
+                    targets=cache.replicas,
+                )
+            )
         if inputs.layer.quorum:
             monitors.append(
                 MonitorPlan(

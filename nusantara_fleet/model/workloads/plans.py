@@ -174,6 +174,16 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class CacheExporter:
+    """The metrics exporter beside each cache replica: it reads the replica over localhost."""
+
+    image: str
+    port: int
+    resources: ContainerResources
+    monitoring_namespace: str  # the only namespace that may reach its port
+
+
+@dataclass(frozen=True)
 class Cache:
     """The city's Redis for report data: independent replicas, each a cache-aside store."""
 
@@ -196,6 +206,7 @@ class Cache:
     pull_policy: PullPolicy
     pdb_min_available: int
     pdb_unhealthy_eviction: Literal["AlwaysAllow"]
+    exporter: CacheExporter
 
 
 @dataclass(frozen=True)

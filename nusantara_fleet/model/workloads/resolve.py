@@ -37,6 +37,7 @@ from nusantara_fleet.model.workloads.plans import (
     App,
     AppNetwork,
     Cache,
+    CacheExporter,
     CityWorkloads,
     Edge,
     PortPeers,
@@ -347,6 +348,12 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
         pull_policy=spec.workloads.image_pull_policy,
         pdb_min_available=PDB_MIN_AVAILABLE,
         pdb_unhealthy_eviction="AlwaysAllow",
+        exporter=CacheExporter(
+            image=f"{cache.exporter_image}:{cache.exporter_tag}",
+            port=cache.exporter_port,
+            resources=cache.exporter_resources,
+            monitoring_namespace=spec.network_policy.monitoring_namespace,
+        ),
     )
 
 
