@@ -125,7 +125,7 @@ SURABAYA = [
     "- `order` `ghcr.io/nusantaramart/order:2.4.0` → `2.5.0` (Deployment shop/order)",
 ]
 JAKARTA = [
-    "**jakarta** · wave 1 · +0 -5 ±118 (98 only labels or checksums)",
+    "**jakarta** · wave 1 · +0 -5 ±119 (99 only labels or checksums)",
     "- no longer the primary city: writes move to `bandung`",
     "- no longer waits at the manual gate",
     "- rollout wave 2 → 1",
@@ -134,7 +134,7 @@ JAKARTA = [
 ]
 # The gated city rolls out last, so the new primary moves to the end of the order.
 BANDUNG = [
-    "**bandung** · wave 2 · +9 -0 ±118 (104 only labels or checksums)",
+    "**bandung** · wave 2 · +9 -0 ±119 (105 only labels or checksums)",
     "- becomes the primary city: writes move here from `jakarta`",
     "- now waits at the manual gate",
     "- rollout wave 0 → 2",
@@ -174,7 +174,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
     assert line.startswith(
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
         "`fleet.nusantaramart.co.id/database-role`, `fleet.nusantaramart.co.id/patroni-config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 104 object(s); pods restart (↻): Deployment shop/catalog ↻, "
+        "`fleet.nusantaramart.co.id/role`) changed on 105 object(s); pods restart (↻): Deployment shop/catalog ↻, "
     )
     restart, _, rest = line.partition("; nothing restarts: ")
     # the dashboards' ConfigMap only changed a label: no pod reads it, nothing restarts
@@ -188,7 +188,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
 def test_text_report_also_leads_with_releases_and_collapses(realistic: FleetDiff) -> None:
     text = diff_report.text(realistic)
     assert text.index("releases:") < text.index("RISKS") < text.index("== bandung")
-    assert "  bandung · wave 2 · +9 -0 ±118 (104 only labels or checksums)\n" in text
+    assert "  bandung · wave 2 · +9 -0 ±119 (105 only labels or checksums)\n" in text
     assert "\n± Namespace data" not in text
     assert "Only labels or checksums (" in section(text, "== bandung", "== fleet")
 

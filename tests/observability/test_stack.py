@@ -145,25 +145,26 @@ def test_the_stack_applications_render_and_match_the_argo_cd_schema(tmp_path: Pa
 
 
 def test_prometheus_keeps_its_data_on_a_volume_sized_from_the_scrape_plan(fleet: Fleet) -> None:
-    """The busiest city, Jakarta: 12 probes + 6 services' most pods (23) + 3 Patroni + 1 etcd = 39 targets
-    x 1,500 series / 15 s = 3,900 samples/s; x 2 bytes x 32 days = 21.6 GB retained; + 50 % = 30.1 GiB."""
-    assert fleet.observability.scrape.city("jakarta").targets == 39
-    assert fleet.observability.scrape.city("bandung").targets == 38
+    """The busiest city, Jakarta: 12 probes + 6 services' most pods (23) + 3 Patroni + 1 etcd + 2 cache
+    exporters = 41 targets x 1,500 series / 15 s = 4,100 samples/s; x 2 bytes x 32 days = 22.7 GB retained;
+    + 50 % = 31.7 GiB, rounded up."""
+    assert fleet.observability.scrape.city("jakarta").targets == 41
+    assert fleet.observability.scrape.city("bandung").targets == 40
     for storage in fleet.observability.stack.storage.values():  # every city sized for the busiest
         assert (storage.targets, storage.samples_per_second, storage.retained_mb, storage.size_gib) == (
-            39,
-            3900.0,
-            21566,
-            31,
+            41,
+            4100.0,
+            22672,
+            32,
         )
     spec = stacks(fleet)["bandung"].values["prometheus"]["prometheusSpec"]
-    assert spec["retentionSize"] == "21566MB"
+    assert spec["retentionSize"] == "22672MB"
     assert spec["storageSpec"] == {
         "volumeClaimTemplate": {
             "spec": {
                 "storageClassName": "ssd-retain",  # the fleet's retained class (database.storage.class_name)
                 "accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": "31Gi"}},
+                "resources": {"requests": {"storage": "32Gi"}},
             }
         }
     }
@@ -178,7 +179,7 @@ def test_the_volume_follows_the_sizing_fields_and_the_interval(tmp_path: Path) -
     fleet = load_fleet(variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change)))
     storage = fleet.observability.stack.storage["bandung"]
     # twice the series at half the rate and half the bytes: a quarter of the bytes, and no headroom
-    assert (storage.samples_per_second, storage.retained_mb, storage.size_gib) == (3900.0, 10783, 11)
+    assert (storage.samples_per_second, storage.retained_mb, storage.size_gib) == (4100.0, 11336, 11)
     claim = stacks(fleet)["bandung"].values["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]
     assert claim["spec"]["storageClassName"] == "nvme-retain"
 

@@ -132,7 +132,7 @@ def _values(
                     "label": naming.GRAFANA_DASHBOARD_LABEL,
                     "labelValue": naming.GRAFANA_DASHBOARD_LABEL_VALUE,
                     "searchNamespace": "ALL",
-                }
+                },
             },
         },
     }
