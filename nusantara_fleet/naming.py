@@ -323,12 +323,14 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
     return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"
 
 
-# --- observability: h8 (edge probes, report cache exporter) -----------------------------------------------
+# --- observability: edge probes, Grafana datasources, report cache exporter -----------------------------
 
 
 def edge_probe_module(host: str) -> str:
     """The blackbox exporter module that probes a city's edge address as the public `host`."""
     return f"https_edge_{host.replace('.', '_').replace('-', '_')}"
+
+
 PROMETHEUS_PORT = 9090  # the Prometheus Service's port in kube-prometheus-stack (`prometheus.service.port`)
 
 
@@ -336,6 +338,8 @@ def stack_prometheus_url(namespace: str) -> str:
     """The city's Prometheus as its Grafana reaches it: the chart's `<fullname>-prometheus` Service, the
     fullname being the release name, which the add-on sets to the chart's name."""
     return f"http://{KUBE_PROMETHEUS_STACK}-prometheus.{namespace}:{PROMETHEUS_PORT}/"
+
+
 CACHE_EXPORTER = "redis-exporter"  # the report cache's exporter container
 CACHE_EXPORTER_PORT = "metrics"  # its port's name, which the PodMonitor scrapes
 CACHE_MONITOR = "report-cache"  # the PodMonitor of the report cache's exporters
