@@ -421,3 +421,24 @@ ARGOCD_HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 # The `patroni` ConfigMap's key holding the DCS section the promotion Job applies to the running cluster.
 DYNAMIC_CONFIG_KEY = "dynamic-config.yaml"
 ETCD_CLUSTER_CONFIG = "etcd-cluster"  # the ConfigMap of etcd's first-start membership (ETCD_INITIAL_CLUSTER*)
+
+# --- observability: edge probes, Grafana datasources, report cache exporter -----------------------------
+
+
+def edge_probe_module(host: str) -> str:
+    """The blackbox exporter module that probes a city's edge address as the public `host`."""
+    return f"https_edge_{host.replace('.', '_').replace('-', '_')}"
+
+
+PROMETHEUS_PORT = 9090  # the Prometheus Service's port in kube-prometheus-stack (`prometheus.service.port`)
+
+
+def stack_prometheus_url(namespace: str) -> str:
+    """The city's Prometheus as its Grafana reaches it: the chart's `<fullname>-prometheus` Service, the
+    fullname being the release name, which the add-on sets to the chart's name."""
+    return f"http://{KUBE_PROMETHEUS_STACK}-prometheus.{namespace}:{PROMETHEUS_PORT}/"
+
+
+CACHE_EXPORTER = "redis-exporter"  # the report cache's exporter container
+CACHE_EXPORTER_PORT = "metrics"  # its port's name, which the PodMonitor scrapes
+CACHE_MONITOR = "report-cache"  # the PodMonitor of the report cache's exporters

@@ -142,11 +142,14 @@ def _collapsed_line(chart: ChartChanges, names: bool) -> str:
     changes = _cosmetic(chart)
     if not changes:
         return ""
-    restarts = f"; {RESTARTS} restarts its pods" if any(change.restarts_pods for change in changes) else ""
-    return (
-        f"Only labels or checksums ({_collapsed_keys(changes)}) changed on {len(changes)} object(s){restarts}: "
-        f"{_collapsed_objects(changes, names)}"
-    )
+    head = f"Only labels or checksums ({_collapsed_keys(changes)}) changed on {len(changes)} object(s)"
+    restarting = [change for change in changes if change.restarts_pods]
+    if not restarting:
+        return f"{head}: {_collapsed_objects(changes, names)}"
+    # Apart, so an object no pod template holds (a dashboard ConfigMap) never reads as restarting pods.
+    still = [change for change in changes if not change.restarts_pods]
+    line = f"{head}; pods restart ({RESTARTS}): {_collapsed_objects(restarting, names)}"
+    return f"{line}; nothing restarts: {_collapsed_objects(still, names)}" if still else line
 
 
 def text(diff: FleetDiff) -> str:

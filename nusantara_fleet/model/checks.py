@@ -11,6 +11,7 @@ import difflib
 import ipaddress
 
 from nusantara_fleet.errors import Problem
+from nusantara_fleet.model.observability.budget import notification_budget
 from nusantara_fleet.model.problems import Sources
 from nusantara_fleet.model.source import Loc
 from nusantara_fleet.model.spec import CitySpec, FleetSpec
@@ -183,7 +184,8 @@ def _load_balancer_addresses(
 
 
 def _sla_table(spec: FleetSpec, city_count: int, sources: Sources) -> list[Problem]:
-    """Each SLA row is one alert: a unique name, and `cities` exactly where the condition counts cities."""
+    """Each SLA row is one alert: a unique name, a response time that holds its notification budget, and
+    `cities` exactly where the condition counts cities."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for index, row in enumerate(spec.observability.sla):
@@ -197,6 +199,17 @@ def _sla_table(spec: FleetSpec, city_count: int, sources: Sources) -> list[Probl
                 )
             )
         seen.setdefault(row.alert, index)
+        budget = notification_budget(spec.observability, row.response_minutes)
+        if not budget.fits:
+            problems.append(
+                sources.fleet_problem(
+                    (*loc, "response_minutes"),
+                    f"a {row.response_minutes}-minute response cannot hold a {budget.probe_interval_seconds}s probe "
+                    f"interval, a {budget.rule_interval_seconds}s rule interval and a {budget.group_wait_seconds}s "
+                    "group wait before the first notification; raise the response time or lower "
+                    "observability.scrape's intervals or observability.routing.group_wait_share_pct",
+                )
+            )
         if row.condition == "cities_down":
             if row.cities is None or not 2 <= row.cities < city_count:
                 problems.append(

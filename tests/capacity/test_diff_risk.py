@@ -16,7 +16,7 @@ from tests.support import ENVS, edit_yaml
 RISK = Risk(
     "bandung",
     "capacity plan",
-    "no longer fits: general pool, jakarta lost: cpu limits: 23.00 vCPU needed, 22.50 vCPU available (26 pods on 3 "
+    "no longer fits: general pool, jakarta lost: cpu limits: 23.20 vCPU needed, 22.50 vCPU available (26 pods on 3 "
     "medium nodes) and 1 more; see `fleet plan`",
 )
 

@@ -71,7 +71,7 @@ def test_the_default_fleet_fits_every_line_and_synth_warns_about_none(default: C
 def test_a_pool_is_judged_at_normal_load_and_with_each_other_city_lost(default: CapacityPlan) -> None:
     normal = _line(default, "bandung", "general pool", "memory limits", "normal, or surabaya lost")
     lost = _line(default, "bandung", "general pool", "memory limits", "jakarta lost")
-    assert (normal.needed, lost.needed, lost.available) == (Fraction(29, 2), Fraction(23), Fraction(30))
+    assert (normal.needed, lost.needed, lost.available) == (Fraction(117, 8), Fraction(185, 8), Fraction(30))
     assert (normal.scenarios, lost.scenarios) == ((None, "surabaya"), ("jakarta",))
     assert lost.detail == "26 pods on 5 medium nodes"
 
@@ -81,9 +81,9 @@ CASES = [
         "pool-limits-at-n-1",
         _city("bandung", lambda city: city.update(node_pools={"general": {"nodes": 3}})),
         [
-            "bandung general pool, jakarta lost: cpu limits: 23.00 vCPU needed, 22.50 vCPU available "
+            "bandung general pool, jakarta lost: cpu limits: 23.20 vCPU needed, 22.50 vCPU available "
             "(26 pods on 3 medium nodes)",
-            "bandung general pool, jakarta lost: memory limits: 23.00 GiB needed, 18.00 GiB available "
+            "bandung general pool, jakarta lost: memory limits: 23.12 GiB needed, 18.00 GiB available "
             "(26 pods on 3 medium nodes)",
         ],
     ),
@@ -91,9 +91,9 @@ CASES = [
         "the-preference-moves-the-n-1-load",
         _fleet(lambda fleet: fleet["database"]["failover"].update(preference=["surabaya"])),
         [
-            "surabaya general pool, jakarta lost: cpu limits: 23.00 vCPU needed, 22.50 vCPU available "
+            "surabaya general pool, jakarta lost: cpu limits: 23.20 vCPU needed, 22.50 vCPU available "
             "(26 pods on 3 medium nodes)",
-            "surabaya general pool, jakarta lost: memory limits: 23.00 GiB needed, 18.00 GiB available "
+            "surabaya general pool, jakarta lost: memory limits: 23.12 GiB needed, 18.00 GiB available "
             "(26 pods on 3 medium nodes)",
         ],
     ),
@@ -174,16 +174,16 @@ def test_the_gateway_serves_the_top_of_the_band_only_where_the_pools_place_the_p
     short = _short(_plan(envs))
     # Bandung and Jakarta request more memory than they have when they take over a lost city's users ...
     assert [line for line in short if "requests" in line] == [
-        "bandung general pool, jakarta lost: memory requests: 32.50 GiB needed, 30.00 GiB available "
+        "bandung general pool, jakarta lost: memory requests: 32.56 GiB needed, 30.00 GiB available "
         "(71 pods on 5 medium nodes)",
-        "jakarta general pool, any other city lost: memory requests: 33.00 GiB needed, 30.00 GiB available "
+        "jakarta general pool, any other city lost: memory requests: 33.06 GiB needed, 30.00 GiB available "
         "(73 pods on 5 medium nodes)",
     ]
     # ... so in those scenarios the cities place pods for less than the top of the band
     assert [line for line in short if line.startswith("fleet gateway")] == [
-        "fleet gateway, bandung or surabaya lost: design capacity: 13,500 RPS needed, 12,682 RPS available "
+        "fleet gateway, bandung or surabaya lost: design capacity: 13,500 RPS needed, 12,666 RPS available "
         "(the cities place pods for 41 % over the 9,000 RPS peak; the design: 11,700-13,500 RPS)",
-        "fleet gateway, jakarta lost: design capacity: 13,500 RPS needed, 12,808 RPS available "
+        "fleet gateway, jakarta lost: design capacity: 13,500 RPS needed, 12,792 RPS available "
         "(the cities place pods for 42 % over the 9,000 RPS peak; the design: 11,700-13,500 RPS)",
     ]
 
@@ -195,9 +195,9 @@ def test_a_warning_names_the_field_that_puts_the_line_right(envs: Path) -> None:
     pool = 1 + (envs / "bandung.yaml").read_text().splitlines().index("    nodes: 3")
     link = 1 + (envs / "fleet.yaml").read_text().splitlines().index("  database_mbps: 30")
     assert [str(w) for w in fleet.warnings if w.field != RETIRED_EDGE_FIELD] == [
-        f"envs/bandung.yaml:{pool}: node_pools.general.nodes: general pool, jakarta lost: cpu limits: 23.00 vCPU "
+        f"envs/bandung.yaml:{pool}: node_pools.general.nodes: general pool, jakarta lost: cpu limits: 23.20 vCPU "
         "needed, 22.50 vCPU available (26 pods on 3 medium nodes); add general nodes (3 now)",
-        f"envs/bandung.yaml:{pool}: node_pools.general.nodes: general pool, jakarta lost: memory limits: 23.00 GiB "
+        f"envs/bandung.yaml:{pool}: node_pools.general.nodes: general pool, jakarta lost: memory limits: 23.12 GiB "
         "needed, 18.00 GiB available (26 pods on 3 medium nodes); add general nodes (3 now)",
         f"envs/fleet.yaml:{link}: bandwidth.database_mbps: jakarta database link, normal: bandwidth: 36.9 Mbps "
         "needed, 30.0 Mbps available (2 WAL streams to bandung, surabaya, 18.4 Mbps each at 4,500 RPS); the link "

@@ -16,7 +16,7 @@ from tests.support import ENVS, ROOT, edit_yaml
 README_PLAN = "```\n$ fleet plan\n"
 
 SHORT_LINE = (
-    "bandung general pool, jakarta lost: memory limits: 23.00 GiB needed, 18.00 GiB available "
+    "bandung general pool, jakarta lost: memory limits: 23.12 GiB needed, 18.00 GiB available "
     "(26 pods on 3 medium nodes); add general nodes (3 now)"
 )
 
@@ -54,7 +54,7 @@ def test_the_table_of_the_default_fleet_fits(capsys: pytest.CaptureFixture[str])
         "detail",
     ]
     assert lines[4].split() == [
-        "bandung", "general", "pool", "normal,", "or", "surabaya", "lost", "cpu", "requests", "7.25", "vCPU",
+        "bandung", "general", "pool", "normal,", "or", "surabaya", "lost", "cpu", "requests", "7.27", "vCPU",
         "37.50", "vCPU", "19", "%", "fits", "17", "pods", "on", "5", "medium", "nodes",
     ]  # fmt: skip
     assert lines[-1] == "every line fits (50 lines)"
@@ -66,7 +66,7 @@ def test_a_line_that_does_not_fit_exits_1_and_is_listed_last(capsys: pytest.Capt
     assert code == 1
     assert lines[-3:] == [
         "2 of 50 lines do not fit",
-        "  SHORT bandung general pool, jakarta lost: cpu limits: 23.00 vCPU needed, 22.50 vCPU available "
+        "  SHORT bandung general pool, jakarta lost: cpu limits: 23.20 vCPU needed, 22.50 vCPU available "
         "(26 pods on 3 medium nodes); add general nodes (3 now)",
         f"  SHORT {SHORT_LINE}",
     ]
@@ -88,7 +88,7 @@ def test_json_holds_every_line_with_its_figures_and_fix(capsys: pytest.CaptureFi
         "detail": "26 pods on 3 medium nodes",
         "fits": False,
         "fix": {"advice": "add general nodes (3 now)", "city": "bandung", "field": "node_pools.general.nodes"},
-        "needed": 23.0,
+        "needed": 23.125,
         "scenario": "jakarta lost",
         "scenarios": ["jakarta lost"],
         "subject": "general pool",
@@ -106,7 +106,7 @@ def test_markdown_leads_with_the_verdict_and_the_lines_that_do_not_fit(
     table = lines.index("**Lines that do not fit**") + 2
     assert lines[table] == "| city | subject | scenario | check | needed | available | use | verdict | detail |"
     assert lines[table + 3] == (
-        "| bandung | general pool | jakarta lost | memory limits | 23.00 GiB | 18.00 GiB | 128 % | **short** "
+        "| bandung | general pool | jakarta lost | memory limits | 23.12 GiB | 18.00 GiB | 128 % | **short** "
         "| 26 pods on 3 medium nodes |"
     )
     assert "- bandung: add general nodes (3 now)" in lines

@@ -120,12 +120,12 @@ def realistic(tmp_path_factory: pytest.TempPathFactory) -> FleetDiff:
 
 
 SURABAYA = [
-    "**surabaya** · wave 0 · +0 -0 ±18 (5 only labels or checksums)",
+    "**surabaya** · wave 0 · +0 -0 ±33 (11 only labels or checksums)",
     "- rollout wave 1 → 0",
     "- `order` `ghcr.io/nusantaramart/order:2.4.0` → `2.5.0` (Deployment shop/order)",
 ]
 JAKARTA = [
-    "**jakarta** · wave 1 · +0 -5 ±119 (107 only labels or checksums)",
+    "**jakarta** · wave 1 · +0 -5 ±119 (99 only labels or checksums)",
     "- no longer the primary city: writes move to `bandung`",
     "- no longer waits at the manual gate",
     "- rollout wave 2 → 1",
@@ -134,7 +134,7 @@ JAKARTA = [
 ]
 # The gated city rolls out last, so the new primary moves to the end of the order.
 BANDUNG = [
-    "**bandung** · wave 2 · +9 -0 ±119 (114 only labels or checksums)",
+    "**bandung** · wave 2 · +9 -0 ±119 (105 only labels or checksums)",
     "- becomes the primary city: writes move here from `jakarta`",
     "- now waits at the manual gate",
     "- rollout wave 0 → 2",
@@ -171,13 +171,16 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
     whole = diff_report.markdown(realistic, limit=None)
     bandung = section(whole, "<summary><b>bandung</b>", "<summary><b>fleet</b>")
     (line,) = [line for line in bandung.splitlines() if line.startswith("Only labels or checksums")]
-    # The failover moves labels only: no checksum changes and no pod restarts (↻) among them.
     assert line.startswith(
-        "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/database-role`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 114 object(s): ConfigMap data/etcd-cluster, "
-        "ConfigMap monitoring/grafana-dashboard-city-bandung, "
+        "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
+        "`fleet.nusantaramart.co.id/database-role`, `fleet.nusantaramart.co.id/patroni-config-sha256`, "
+        "`fleet.nusantaramart.co.id/role`) changed on 105 object(s); pods restart (↻): Deployment shop/catalog ↻, "
     )
-    assert "Deployment shop/catalog, " in line and "↻" not in line
+    restart, _, rest = line.partition("; nothing restarts: ")
+    # the dashboards' ConfigMap only changed a label: no pod reads it, nothing restarts
+    assert rest.startswith("ConfigMap monitoring/grafana-dashboard-city-bandung, CronJob data/postgres-backup, ")
+    assert "ConfigMap" not in restart.partition("pods restart")[2]
+    assert "↻" not in rest
     assert "#### ± Namespace data" not in bandung and "Namespace data, Namespace shop" in line
     assert "#### ± Deployment shop/order" in bandung  # its image moved: never collapsed
 
@@ -185,7 +188,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
 def test_text_report_also_leads_with_releases_and_collapses(realistic: FleetDiff) -> None:
     text = diff_report.text(realistic)
     assert text.index("releases:") < text.index("RISKS") < text.index("== bandung")
-    assert "  bandung · wave 2 · +9 -0 ±119 (114 only labels or checksums)\n" in text
+    assert "  bandung · wave 2 · +9 -0 ±119 (105 only labels or checksums)\n" in text
     assert "\n± Namespace data" not in text
     assert "Only labels or checksums (" in section(text, "== bandung", "== fleet")
 
@@ -294,8 +297,8 @@ def test_only_labels_and_checksums_collapse(tmp_path: Path) -> None:
     text = diff_report.text(collapsing_pair(tmp_path / "again"))
     assert (
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 2 object(s); ↻ restarts its pods: "
-        "Deployment shop/relabelled ↻, Service shop/plain\n"
+        "`fleet.nusantaramart.co.id/role`) changed on 2 object(s); pods restart (↻): "
+        "Deployment shop/relabelled ↻; nothing restarts: Service shop/plain\n"
     ) in text
 
 

@@ -158,6 +158,7 @@ OVERRIDES: dict[str, Any] = {
     "fleet.observability.traces.tempo_chart_version": "1.19.0",
     "fleet.traffic.mesh.version": "1.31.0",
     "bandung.network.eastwest_address": "10.220.0.11",
+    "fleet.observability.stack.storage_headroom_pct": 100,  # +1 % stays within the volume's rounding to GiB
     "fleet.primary": "bandung",
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",

@@ -12,6 +12,7 @@ from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.fleet import Fleet
 from nusantara_fleet.model.loader import load_fleet
 from nusantara_fleet.model.observability.logs import loki_values
+from tests.support import edit_yaml, variant_envs
 
 DIST = Path(__file__).resolve().parents[2] / "dist"
 
@@ -80,3 +81,18 @@ def test_every_app_exports_otlp_to_its_city_collector() -> None:
             assert f"city={city.name}" in data["OTEL_RESOURCE_ATTRIBUTES"].split(",")
             configs += 1
     assert configs == len(fleet.cities) * len(fleet.services)
+
+
+def test_a_latency_slo_change_moves_exactly_the_tail_sampling_threshold(tmp_path: Path) -> None:
+    """`slo.latency_p95_ms` 300 -> 250: the collector keeps traces slower than 250 ms, and nothing else in
+    its configuration moves."""
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["slo"]["latency_p95_ms"] = 250
+
+    base = _collector(_fleet())
+    changed = _collector(load_fleet(variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change))))
+    policies = changed["config"]["processors"]["tail_sampling"]["policies"]
+    assert policies[1] == {"name": "slower-than-slo", "type": "latency", "latency": {"threshold_ms": 250}}
+    policies[1]["latency"]["threshold_ms"] = 300
+    assert changed == base

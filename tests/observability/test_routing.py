@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from nusantara_fleet import naming
+from nusantara_fleet.errors import ConfigError
 from nusantara_fleet.model import Fleet, load_fleet
 from nusantara_fleet.model.observability.routing import RoutePlan
 from nusantara_fleet.validate import crd_schemas
@@ -39,33 +40,38 @@ def timings(route: RoutePlan) -> tuple[str | None, str, str, int, int, int, int]
         route.group_wait_seconds,
         route.group_interval_seconds,
         route.repeat_interval_seconds,
-        route.detection_budget_seconds,
+        route.budget.for_seconds,
     )
 
 
 def test_each_sla_row_and_burn_severity_has_its_derived_timings(fleet: Fleet) -> None:
     # group_wait = 10% of the response; group_interval = response; repeat = resolution;
-    # detection budget = response - group_wait - the 15s rule interval.
+    # `for:` = response - the 15s probe interval - the 15s rule interval - group_wait.
     assert [timings(r) for r in fleet.observability.routing.routes] == [
-        ("AllCitiesDown", "critical", "paging", 6, 60, 3600, 39),
-        ("CitiesDown", "critical", "paging", 18, 180, 1800, 147),
-        ("BranchCityDown", "critical", "paging", 30, 300, 900, 255),
-        ("ReportingDatabaseDownEverywhere", "critical", "paging", 18, 180, 3600, 147),
-        ("ServiceMainDown", "warning", "ticket", 60, 600, 900, 525),
-        ("ReportingDatabaseDown", "warning", "ticket", 90, 900, 900, 795),
-        ("TrafficSurge", "warning", "ticket", 60, 600, 3600, 525),
-        ("ServerSlow", "warning", "ticket", 60, 600, 3600, 525),
+        ("AllCitiesDown", "critical", "paging", 6, 60, 3600, 24),
+        ("CitiesDown", "critical", "paging", 18, 180, 1800, 132),
+        ("BranchCityDown", "critical", "paging", 30, 300, 900, 240),
+        ("ReportingDatabaseDownEverywhere", "critical", "paging", 18, 180, 3600, 132),
+        ("ServiceMainDown", "warning", "ticket", 60, 600, 900, 510),
+        ("ReportingDatabaseDown", "warning", "ticket", 90, 900, 900, 780),
+        ("TrafficSurge", "warning", "ticket", 60, 600, 3600, 510),
+        ("ServerSlow", "warning", "ticket", 60, 600, 3600, 510),
         # Burn alerts: the tightest row of their urgency (high: 1 min / 15 min, medium: 10 min / 15 min).
-        (None, "critical", "paging", 6, 60, 900, 39),
-        (None, "warning", "ticket", 60, 600, 900, 525),
+        (None, "critical", "paging", 6, 60, 900, 24),
+        (None, "warning", "ticket", 60, 600, 900, 510),
     ]
-    for route in fleet.observability.routing.routes:
-        assert (
-            route.group_wait_seconds
-            + fleet.observability.routing.rule_interval_seconds
-            + (route.detection_budget_seconds)
-            == route.group_interval_seconds
-        )
+
+
+def test_the_routes_group_wait_and_the_rules_for_share_one_budget(fleet: Fleet) -> None:
+    """Each SLA row: probe + evaluation + the rendered `for:` + the route's group_wait <= its response."""
+    scrape = fleet.spec.observability.scrape
+    fors = {alert.name: alert.for_seconds for alert in fleet.observability.sla.alerts}
+    routes = {route.alert: route for route in fleet.observability.routing.routes if route.alert is not None}
+    for row in fleet.spec.observability.sla:
+        chain = scrape.interval_seconds + scrape.rule_interval_seconds + fors[row.alert]
+        chain += routes[row.alert].group_wait_seconds
+        assert chain <= row.response_minutes * 60, row.alert
+        assert routes[row.alert].budget.chain_seconds == chain
 
 
 def test_the_config_routes_receivers_and_inhibits_as_plain_alertmanager_config(fleet: Fleet) -> None:
@@ -120,16 +126,22 @@ def test_timings_follow_the_sla_table_and_the_share(tmp_path: Path) -> None:
 
     fleet = load_fleet(variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change)))
     first = fleet.observability.routing.routes[0]
-    assert timings(first) == ("AllCitiesDown", "critical", "paging", 24, 120, 2700, 81)
+    assert timings(first) == ("AllCitiesDown", "critical", "paging", 24, 120, 2700, 66)
+    (alert, *_) = fleet.observability.sla.alerts
+    assert alert.for_seconds == 66  # the rule's `for:` shrinks with the route's longer group_wait
 
 
-def test_a_response_too_short_to_detect_in_fails_to_load(tmp_path: Path) -> None:
+def test_a_response_too_short_for_its_budget_fails_to_load(tmp_path: Path) -> None:
     def change(fleet: dict[str, Any]) -> None:
         fleet["observability"]["routing"] = {"group_wait_share_pct": 50}
-        fleet["observability"]["scrape"] = {"interval_seconds": 60, "rule_interval_seconds": 60}
+        fleet["observability"]["scrape"] = {"interval_seconds": 20, "rule_interval_seconds": 20}
 
-    with pytest.raises(Exception, match="AllCitiesDown: a 1-minute response leaves no time to detect"):
+    with pytest.raises(ConfigError) as caught:
         load_fleet(variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", change)))
+    messages = [str(problem) for problem in caught.value.problems]
+    # 20 + 20 + 30 > 60: only the 1-minute row; 3 minutes hold 20 + 20 + 90
+    assert len(messages) == 1
+    assert "observability.sla[0].response_minutes: a 1-minute response cannot hold a 20s probe interval" in messages[0]
 
 
 def amtool(*args: str) -> subprocess.CompletedProcess[str]:

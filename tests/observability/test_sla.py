@@ -17,7 +17,7 @@ from tests.support import ENVS, collect_variant, edit_yaml, set_primary, variant
 PROMTOOL = "/usr/bin/promtool"
 CITIES = ("bandung", "surabaya", "jakarta")  # rollout order; jakarta is the primary
 STEP = 15  # seconds between synthetic samples: the probe interval
-SAMPLES = 100  # 25 minutes of samples: past the longest `for:` (870 s)
+SAMPLES = 100  # 25 minutes of samples: past the longest `for:` (780 s)
 EVAL = "20m"
 
 
@@ -50,17 +50,17 @@ def test_one_alert_per_row_with_the_contract_labels(fleet: Fleet, rule_doc: dict
 
 
 def test_for_fits_inside_the_response_time(rule_doc: dict[str, Any]) -> None:
-    """`for:` = response - probe interval (15 s) - evaluation interval (15 s)."""
+    """`for:` = response - probe interval (15 s) - evaluation interval (15 s) - group_wait (10 %)."""
     fors = {rule["alert"]: rule["for"] for rule in rule_doc["spec"]["groups"][0]["rules"]}
     assert fors == {
-        "AllCitiesDown": "30s",
-        "CitiesDown": "150s",
-        "BranchCityDown": "270s",
-        "ReportingDatabaseDownEverywhere": "150s",
-        "ServiceMainDown": "570s",
-        "ReportingDatabaseDown": "870s",
-        "TrafficSurge": "570s",
-        "ServerSlow": "570s",
+        "AllCitiesDown": "24s",
+        "CitiesDown": "132s",
+        "BranchCityDown": "240s",
+        "ReportingDatabaseDownEverywhere": "132s",
+        "ServiceMainDown": "510s",
+        "ReportingDatabaseDown": "780s",
+        "TrafficSurge": "510s",
+        "ServerSlow": "510s",
     }
 
 
@@ -102,7 +102,7 @@ def test_the_model_figures_move_the_rules(tmp_path: Path) -> None:
     assert alerts["TrafficSurge"].expr.endswith("> 3000")  # 6000 + 50 % over three cities
     assert alerts["ServerSlow"].expr.endswith("> 0.25")
     assert 'target_city!="bandung"' in alerts["BranchCityDown"].expr
-    assert alerts["AllCitiesDown"].for_seconds == 120 - 20 - 10
+    assert alerts["AllCitiesDown"].for_seconds == 120 - 20 - 10 - 12  # group_wait: 10 % of 2 minutes
     assert rules.interval == "10s"
 
 

@@ -96,3 +96,85 @@ def test_burn_alerts_fire_just_above_threshold_only(tmp_path: Path) -> None:
     test_file.write_text(yaml.safe_dump({"rule_files": [str(rules)], "tests": tests}))
     result = subprocess.run(["promtool", "test", "rules", str(test_file)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- raw series through the recording rules ---------------------------------------------------------------
+
+RAW_STEP = "5m"  # one sample every 5 minutes: the 5-minute rate window still holds two samples
+# 7 hours: past the longest page window (6h). rate() extrapolates over the samples a longer window holds, so
+# a steady ratio of two counters reads the same in the 1-day and 3-day windows as in the full ones.
+RAW_SAMPLES = 84
+RAW_EVAL = "6h50m"
+PER_STEP = 3000  # requests between two samples
+
+
+def _raw_series(slo: Slo, bad_ratio: float) -> list[dict[str, str]]:
+    """The metrics the service itself exposes, with `bad_ratio` of its requests failing the SLO."""
+    bad = PER_STEP * bad_ratio
+    service = slo.service
+    counts = f"0+{PER_STEP}x{RAW_SAMPLES}"
+    good = f"0+{PER_STEP - bad}x{RAW_SAMPLES}"
+    if slo.slo == "success":
+        return [
+            {"series": f'http_requests_total{{service="{service}", status="200"}}', "values": good},
+            {"series": f'http_requests_total{{service="{service}", status="500"}}', "values": f"0+{bad}x{RAW_SAMPLES}"},
+        ]
+    assert slo.slo == "latency"
+    bound = f"{FLEET.spec.slo.latency_p95_ms / 1000:g}"
+    return [
+        {"series": f'http_request_duration_seconds_count{{service="{service}"}}', "values": counts},
+        {"series": f'http_request_duration_seconds_bucket{{service="{service}", le="{bound}"}}', "values": good},
+    ]
+
+
+def _fired(slo: Slo, severities: tuple[str, ...]) -> list[dict[str, Any]]:
+    windows = {w.severity: w for w in (*slo.page, *slo.ticket)}
+    return [
+        {
+            "exp_labels": {
+                "sloth_id": slo.sloth_id,
+                "sloth_service": slo.service,
+                "sloth_slo": slo.slo,
+                "service": slo.service,
+                "severity": severity,
+                "sloth_severity": windows[severity].sloth_severity,
+                "urgency": windows[severity].urgency,
+            }
+        }
+        for severity in severities
+    ]
+
+
+def test_burn_alerts_fire_from_the_raw_request_metrics(tmp_path: Path) -> None:
+    """`http_requests_total` and `http_request_duration_seconds_bucket` as the service exposes them, through
+    the SLI recording rules into the alerts. A steady bad ratio burns every window alike, so the page (its
+    slow pair: 6x) fires just above 6x the budget and not just below, where the ticket (3x) still does; the
+    ticket fires just above 1x the budget and not just below."""
+    service = PLAN.services[0]
+    groups = [
+        _group(g)
+        for g in service.groups
+        if g.name.startswith(("sloth-slo-sli-recordings-", "sloth-slo-alerts-")) and "availability" not in g.name
+    ]
+    for group in groups:
+        for rule in group["rules"]:
+            rule.pop("annotations", None)
+    rules = _rules_file(tmp_path, "raw", groups)
+    tests = []
+    for slo in (s for s in service.slos if s.slo in ("success", "latency")):
+        page = next(w for w in slo.page if w.factor == min(p.factor for p in slo.page))
+        ticket = next(w for w in slo.ticket if w.factor == min(t.factor for t in slo.ticket))
+        cases = [
+            (page.factor * slo.budget * 1.01, ("critical", "warning")),
+            (page.factor * slo.budget * 0.99, ("warning",)),
+            (ticket.factor * slo.budget * 1.01, ("warning",)),
+            (ticket.factor * slo.budget * 0.99, ()),
+        ]
+        for ratio, severities in cases:
+            alerts = [{"eval_time": RAW_EVAL, "alertname": slo.alert, "exp_alerts": _fired(slo, severities)}]
+            tests.append({"interval": RAW_STEP, "input_series": _raw_series(slo, ratio), "alert_rule_test": alerts})
+    assert len(tests) == 8
+    test_file = tmp_path / "raw_test.yaml"
+    test_file.write_text(yaml.safe_dump({"rule_files": [str(rules)], "evaluation_interval": RAW_STEP, "tests": tests}))
+    result = subprocess.run(["promtool", "test", "rules", str(test_file)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,7 +1,7 @@
 """Service of the data layer: the members' governing Service, the write (leader only), read and reporting
 endpoints, and etcd's.
 
-Names other cities must reach (the write Service, etcd) are headless and published as
+Names other cities must reach (the write Service, the reporting Service, etcd) are headless and published as
 `<service>.<city>.<zone>` by external-dns: they resolve to pod IPs, which are routable fleet-wide.
 """
 

@@ -2,7 +2,8 @@
 
 Each replica is a cache-aside store of precomputed report data: a miss on one replica is recomputed
 and stored there, so replicas need no replication and a lost replica costs latency only. With
-`persistence` on, each replica keeps an append-only file on its own volume and restarts warm.
+`persistence` on, each replica keeps an append-only file on its own volume and restarts warm. Beside each
+replica runs its metrics exporter, which reads it over localhost; only the monitoring namespace reaches it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from constructs import Construct
 
+from nusantara_fleet import naming
 from nusantara_fleet.constructs import pod
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.constructs.workloads.labels import pod_labels, workload_labels
@@ -54,10 +56,24 @@ class RedisStatefulSet(Manifest):
             "startupProbe": pod.probe(ping, cache.probes.startup),
             "volumeMounts": [{"mountPath": DATA_PATH, "name": DATA_VOLUME}],
         }
+        exporter = cache.exporter
+        alive = {"tcpSocket": {"port": naming.CACHE_EXPORTER_PORT}}
+        sidecar = {
+            "args": [f"--redis.addr=redis://localhost:{cache.port}", f"--web.listen-address=:{exporter.port}"],
+            "image": exporter.image,
+            "imagePullPolicy": cache.pull_policy,
+            "livenessProbe": pod.probe(alive, cache.probes.liveness),
+            "name": naming.CACHE_EXPORTER,
+            "ports": [{"containerPort": exporter.port, "name": naming.CACHE_EXPORTER_PORT, "protocol": "TCP"}],
+            "readinessProbe": pod.probe(alive, cache.probes.readiness),
+            "resources": pod.resources(exporter.resources),
+            "securityContext": pod.container_security(),
+            "startupProbe": pod.probe(alive, cache.probes.startup),
+        }
         template_spec: dict[str, Any] = {
             **pod.placement(pool=cache.pool, selector=selector, apart=cache.one_per_node, spread=cache.spread),
             "automountServiceAccountToken": False,
-            "containers": [container],
+            "containers": [container, sidecar],
             "enableServiceLinks": False,
             "securityContext": pod.pod_security(cache.run_as_user),
             "serviceAccountName": cache.name,
@@ -69,13 +85,14 @@ class RedisStatefulSet(Manifest):
             "serviceName": cache.name,
             "template": {
                 "metadata": {
+                    "annotations": {naming.EXCLUDE_INBOUND_PORTS: ",".join(map(str, cache.unmeshed_ports))},
                     "labels": pod_labels(
                         city,
                         name=cache.name,
                         version=cache.version,
                         service=cache.name,
                         track="stable",
-                    )
+                    ),
                 },
                 "spec": template_spec,
             },

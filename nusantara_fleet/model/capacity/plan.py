@@ -181,7 +181,7 @@ def _inventory(city: str, workloads: Workloads, data: CityDataPlan) -> list[_Pod
             pods.append(_Pods(app.canary.name, app.pool.name, _fixed(app.canary.replicas), requests, limits))
     cache = plan.cache
     if cache is not None:
-        requests, limits = _sizes([cache.resources])
+        requests, limits = _sizes([cache.resources, cache.exporter.resources])
         claim = cache.storage_gib if cache.persistence else 0
         pods.append(_Pods(cache.name, cache.pool.name, _fixed(cache.replicas), requests, limits, claim, cache.name))
     pods.extend(_stateful(members) for members in data.member_sets)

@@ -397,14 +397,16 @@ def _services(c: _City) -> tuple[ServicePlan, ...]:
             dns_ttl=None,
             runtime_labels=(naming.PATRONI_ROLE_LABEL,),
         ),
+        # The reporting members; every city's reporting probe reaches them by their cross-city name, so
+        # the Service is headless, like the leader's: external-dns publishes the pods' routable addresses.
         ServicePlan(
             identity=c.identity(naming.REPORTING_SERVICE),
             selector=c.city.selector(naming.REPORTING_SET),
             ports=(pg,),
-            headless=False,
+            headless=True,
             publish_not_ready=False,
-            dns_host=None,
-            dns_ttl=None,
+            dns_host=c.layer.host(c.city.name, naming.REPORTING_SERVICE),
+            dns_ttl=ttl,
             runtime_labels=(),
         ),
     ]

@@ -4,6 +4,7 @@ slo.py         SLI recording rules and burn-rate alerts per service and city
 sla.py         the SLA table's alerts and the probes they read
 scrape.py      ServiceMonitors, PodMonitors and the exporters they scrape
 routing.py     Alertmanager routes and receivers from the SLA urgencies
+budget.py      the notification budget both the SLA rules and the routes are cut from
 stack.py       the monitoring stack's charts (Prometheus Operator, blackbox exporter)
 dashboards.py  Grafana dashboards per city and fleet-wide
 logs.py        Loki retention per log class and PII masking

@@ -2,9 +2,9 @@
 
 Each SLA row gets its own route (matching its alert name and severity) with timings derived from the
 row's targets:
-- group_wait = response time x `routing.group_wait_share_pct`: the rest of the response time is left to
-  detection, so an SLA alert's rule evaluation plus its `for` must fit in `detection_budget_seconds`
-  (response - group_wait - one rule interval) for the first notification to arrive within the response time.
+- group_wait = response time x `routing.group_wait_share_pct`, from the row's notification budget
+  (budget.py), the same budget the SLA rule's `for:` is cut from: probe, evaluation, `for:` and
+  group_wait together fit the response time.
 - group_interval = response time: an alert joining a group that already notified is sent within one
   response time too.
 - repeat_interval = resolution time: an alert still firing when its resolution target passes notifies again.
@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from nusantara_fleet import naming
+from nusantara_fleet.model.observability.budget import NotificationBudget, notification_budget
 from nusantara_fleet.model.observability.inputs import Inputs
 from nusantara_fleet.model.provenance import traced
+from nusantara_fleet.model.spec.observability import ObservabilitySpec
 from nusantara_fleet.model.spec.observability.sla import SEVERITY, Urgency
 
 RECEIVER_OF: dict[Urgency, str] = {"high": naming.PAGING_RECEIVER, "medium": naming.TICKET_RECEIVER}
@@ -40,7 +42,7 @@ class RoutePlan:
     group_wait_seconds: int
     group_interval_seconds: int
     repeat_interval_seconds: int
-    detection_budget_seconds: int  # what rule evaluation and `for` may take within the response time
+    budget: NotificationBudget  # probe, evaluation, `for:` and group_wait within the response time
 
 
 @dataclass(frozen=True)
@@ -122,26 +124,19 @@ def _route(route: RoutePlan) -> dict[str, Any]:
 
 
 def _timed(
-    *, alert: str | None, urgency: Urgency, response: int, resolution: int, share_pct: int, rule_interval: int
+    observability: ObservabilitySpec, *, alert: str | None, urgency: Urgency, response: int, resolution: int
 ) -> RoutePlan:
-    response_seconds = response * 60
-    group_wait = max(1, response_seconds * share_pct // 100)
-    budget = response_seconds - group_wait - rule_interval
-    if budget < 0:
-        raise ValueError(
-            f"{alert or SEVERITY[urgency]}: a {response}-minute response leaves no time to detect the alert "
-            f"after a {group_wait}s group wait and a {rule_interval}s rule interval"
-        )
+    budget = notification_budget(observability, response)
     return RoutePlan(
         alert=alert,
         severity=SEVERITY[urgency],
         receiver=RECEIVER_OF[urgency],
-        group_wait_seconds=group_wait,
-        group_interval_seconds=response_seconds,
+        group_wait_seconds=budget.group_wait_seconds,
+        group_interval_seconds=budget.response_seconds,
         # Alertmanager re-sends no sooner than the group interval, so a resolution shorter than the
         # response would not repeat any faster.
         repeat_interval_seconds=max(resolution, response) * 60,
-        detection_budget_seconds=budget,
+        budget=budget,
     )
 
 
@@ -149,17 +144,15 @@ def _timed(
 def resolve_routing(inputs: Inputs) -> RoutingPlan:
     spec = inputs.spec
     observability = spec.observability
-    share = observability.routing.group_wait_share_pct
     rule_interval = observability.scrape.rule_interval_seconds
     rows = observability.sla
     routes = [
         _timed(
+            observability,
             alert=row.alert,
             urgency=row.urgency,
             response=row.response_minutes,
             resolution=row.resolution_minutes,
-            share_pct=share,
-            rule_interval=rule_interval,
         )
         for row in rows
     ]
@@ -168,12 +161,11 @@ def resolve_routing(inputs: Inputs) -> RoutingPlan:
         same = [row for row in rows if row.urgency == urgency] or rows
         routes.append(
             _timed(
+                observability,
                 alert=None,
                 urgency=urgency,
                 response=min(row.response_minutes for row in same),
                 resolution=min(row.resolution_minutes for row in same),
-                share_pct=share,
-                rule_interval=rule_interval,
             )
         )
     secrets = spec.database.secrets

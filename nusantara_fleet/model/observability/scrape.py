@@ -1,16 +1,19 @@
 """What each city's Prometheus probes and scrapes, and the blackbox exporter the probes run through.
 
 Probes (Prometheus Operator `Probe`, through the city's own blackbox exporter):
-- edge: every city probes every city's edge service by its cross-city host
-  (`<edge service>.<city>.<zone>`, what `naming.cross_city_host` names), on its health path. The public
-  hosts are the same in every city (one name, geo-routed), so only the cross-city name says *which*
-  city answered; and a probe from each city is what lets a surviving city see two others down.
+- edge: every city probes every city's edge load balancer at its public address
+  (`network.edge_address`), over HTTPS, on the exposed service's health path, as the API host: the Host
+  header and the TLS server name are the host's (one blackbox module per public host probed), so the
+  edge's listener, certificate and route are what answers. The public hosts are the same in every city
+  (one name, geo-routed), so only the address says *which* city answered; and a probe from each city is
+  what lets a surviving city see two others down. The path is the one a client takes, from outside.
 - service: each city probes its own services' health endpoints, in-cluster.
 - reporting: every city probes every city's reporting database with a TCP connect to PostgreSQL on the
   reporting Service. Patroni's REST API would say more (`/health`), but the reporting Service publishes
   PostgreSQL only, the REST API demands TLS from a CA that lives in the data namespace, and a connect
   is what the report service itself needs to succeed.
-Scrapes: a ServiceMonitor per service on its `metrics` port; a PodMonitor for Patroni's `/metrics` on
+Scrapes: a ServiceMonitor per service on its `metrics` port; a PodMonitor for the report cache's
+exporters (a sidecar of each replica, constructs/workloads/redis.py); a PodMonitor for Patroni's `/metrics` on
 its REST API (TLS, the API's CA from the data namespace, so the PodMonitor lives there) and one for
 etcd's plain-HTTP metrics listener (quorum mode only, where etcd runs).
 """
@@ -48,6 +51,7 @@ class MonitorPlan:
     selector: dict[str, str]
     port: str
     scheme: str
+    targets: int = 1  # the most pods it scrapes at once (sizes Prometheus's volume)
     service: str | None = None  # the app service it scrapes (the SLO pairing label)
     tls_server_name: str | None = None
     tls_ca_secret: str | None = None
@@ -64,6 +68,11 @@ class CityScrape:
     probes: tuple[ProbePlan, ...]
     monitors: tuple[MonitorPlan, ...]
 
+    @property
+    def targets(self) -> int:
+        """What Prometheus scrapes at most at once: each probe, and each pod of each monitor."""
+        return len(self.probes) + sum(monitor.targets for monitor in self.monitors)
+
 
 @dataclass(frozen=True)
 class ScrapePlan:
@@ -78,8 +87,24 @@ class ScrapePlan:
         return self.cities[name]
 
 
-def _modules() -> dict[str, object]:
+def _edge_module(host: str) -> dict[str, object]:
+    """HTTPS to an edge address as `host`: the edge routes by Host and presents the host's certificate,
+    which the probe verifies against that name (a plain-HTTP answer fails it)."""
     return {
+        "prober": "http",
+        "timeout": f"{PROBE_TIMEOUT_SECONDS}s",
+        "http": {
+            "preferred_ip_protocol": "ip4",
+            "headers": {"Host": host},
+            "tls_config": {"server_name": host},
+            "fail_if_not_ssl": True,
+        },
+    }
+
+
+def _modules(edge_hosts: tuple[str, ...]) -> dict[str, object]:
+    return {
+        **{naming.edge_probe_module(host): _edge_module(host) for host in edge_hosts},
         HTTP_MODULE: {
             "prober": "http",
             "timeout": f"{PROBE_TIMEOUT_SECONDS}s",
@@ -96,16 +121,15 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
     monitoring = spec.network_policy.monitoring_namespace
     apps, data = spec.namespaces.apps, spec.namespaces.data
     database = spec.database
+    edge_host = spec.hosts.api  # the host the API clients use, and so the one whose outage the SLA counts
     cities = {}
     for city in inputs.cities:
         edge_app = inputs.workloads.city(city).edge.app
         probes = [
             ProbePlan(
                 name=naming.probe_name("edge", target.name),
-                module=HTTP_MODULE,
-                targets=(
-                    f"http://{inputs.layer.host(target.name, edge_app.name)}:{edge_app.port}{edge_app.health_path}",
-                ),
+                module=naming.edge_probe_module(edge_host),
+                targets=(f"https://{target.network.edge_address}{edge_app.health_path}",),
                 labels={naming.PROBE_KIND_LABEL: "edge", naming.TARGET_CITY_LABEL: target.name},
             )
             for target in inputs.cities
@@ -136,6 +160,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
                 selector=city.selector(app.stable.name),
                 port="metrics",
                 scheme="http",
+                targets=app.scaling.max_replicas,  # a canary's few pods come and go within the headroom
                 service=app.name,
             )
             for app in inputs.workloads.city(city).apps
@@ -149,10 +174,25 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
                 selector={naming.DATABASE_CLUSTER_LABEL: inputs.layer.city(city.name).scope},
                 port="patroni",
                 scheme="https",
+                targets=inputs.layer.city(city.name).members + inputs.layer.city(city.name).reporting_members,
                 tls_server_name=inputs.layer.host(city.name, naming.WRITE_SERVICE),
                 tls_ca_secret=naming.PATRONI_API_TLS,
             )
         )
+        cache = inputs.workloads.city(city).cache
+        if cache is not None:
+            # the report cache's exporters, one beside each replica: no Service fronts them, so by pod
+            monitors.append(
+                MonitorPlan(
+                    name=naming.CACHE_MONITOR,
+                    kind="pod",
+                    namespace=apps,
+                    selector=city.selector(cache.name),
+                    port=naming.CACHE_EXPORTER_PORT,
+                    scheme="http",
+                    targets=cache.replicas,
+                )
+            )
         if inputs.layer.quorum:
             monitors.append(
                 MonitorPlan(
@@ -174,7 +214,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
             repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,
             chart=naming.BLACKBOX_CHART,
             version=scrape.blackbox_chart_version,
-            values={"fullnameOverride": naming.BLACKBOX_EXPORTER, "config": {"modules": _modules()}},
+            values={"fullnameOverride": naming.BLACKBOX_EXPORTER, "config": {"modules": _modules((edge_host,))}},
         )
         for city in inputs.cities
     )

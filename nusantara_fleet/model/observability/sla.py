@@ -4,11 +4,10 @@ Each city probes every city (model/observability/scrape.py), so each city's Prom
 fleet on its own: "two of three cities down" is seen from the surviving one. A city counts as down when
 none of its edge probes succeeds; its reporting database when none of its reporting probes does.
 
-Timing: an alert must notify within the row's response time. The worst case from the outage to a
-firing alert is one probe interval (the failed sample arrives), one evaluation interval (the rule
-sees it), then `for:`; so `for:` = response - probe interval - evaluation interval, never below zero.
-With the defaults (15 s and 15 s) that is 30 s for a 1-minute response, 150 s for 3 minutes, 270 s for
-5, 570 s for 10 and 870 s for 15. Alertmanager's `group_wait` is the routing area's to fit in the rest.
+Timing: an alert must notify within the row's response time. `for:` is what the notification budget
+(budget.py) leaves after one probe interval, one evaluation interval and the route's `group_wait`. With
+the defaults (15 s, 15 s, a tenth of the response) that is 24 s for a 1-minute response, 132 s for 3
+minutes, 240 s for 5, 510 s for 10 and 780 s for 15.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 
 from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
+from nusantara_fleet.model.observability.budget import notification_budget
 from nusantara_fleet.model.observability.inputs import Inputs
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec.observability.sla import SEVERITY, SlaRowSpec
@@ -86,12 +86,12 @@ def _expr(row: SlaRowSpec, inputs: Inputs) -> str:
 def resolve_sla(inputs: Inputs) -> SlaRules:
     spec = inputs.spec
     scrape = spec.observability.scrape
-    delay = scrape.interval_seconds + scrape.rule_interval_seconds
     alerts = tuple(
         SlaAlert(
             name=row.alert,
             expr=_expr(row, inputs),
-            for_seconds=max(0, row.response_minutes * 60 - delay),
+            # never below zero: model/checks.py refuses a row whose budget does not fit
+            for_seconds=max(0, notification_budget(spec.observability, row.response_minutes).for_seconds),
             labels={"severity": SEVERITY[row.urgency], "urgency": row.urgency},
             annotations={
                 "summary": row.summary,

@@ -3,12 +3,18 @@
 Prometheus keeps the SLO window plus a margin (the budget rules read the whole window), labels
 everything it sends with its city (`externalLabels`), and selects every PrometheusRule, ServiceMonitor,
 PodMonitor and Probe in every namespace, so no `release:` label ties the fleet's objects to the chart.
+Its data lives on a volume claimed from the fleet's retained StorageClass (the data layer's), sized from
+the scrape plan: the busiest city's targets x series per target / scrape interval samples a second,
+x bytes per sample x the retention, plus the headroom compaction and the write-ahead log need.
+`retentionSize` caps the blocks at the estimate itself: a fleet that outgrows it loses its oldest days,
+not the volume's last free byte (a full volume stops every new sample).
 Alertmanager gets the routing area's configuration and mounts the receivers' credentials Secret.
 What the fleet does not use is off, each with its reason below.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +22,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.observability.inputs import Inputs
 from nusantara_fleet.model.observability.routing import RoutingPlan, resolve_routing
+from nusantara_fleet.model.observability.scrape import resolve_scrape
 from nusantara_fleet.model.provenance import traced
 
 # The Prometheus Operator's selectors of each kind the fleet renders; `{}` with NilUsesHelmValues false
@@ -38,13 +45,57 @@ DISABLED: dict[str, dict[str, Any]] = {
 }
 
 
+SECONDS_PER_DAY = 86_400
+GIB = 2**30
+MB = 10**6  # retentionSize's unit (Prometheus's MB is decimal)
+
+
+@dataclass(frozen=True)
+class PrometheusStorage:
+    """One city's Prometheus volume and the figures it is sized from."""
+
+    targets: int
+    samples_per_second: float
+    retained_mb: int  # the samples of the whole retention, what `retentionSize` allows
+    size_gib: int
+    storage_class: str
+
+    def claim(self) -> dict[str, Any]:
+        return {
+            "volumeClaimTemplate": {
+                "spec": {
+                    "storageClassName": self.storage_class,
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": f"{self.size_gib}Gi"}},
+                }
+            }
+        }
+
+
 @dataclass(frozen=True)
 class StackPlan:
     retention_days: int
+    storage: dict[str, PrometheusStorage]  # by city
     addons: tuple[Addon, ...] = ()
 
 
-def _values(inputs: Inputs, *, city: str, retention_days: int, routing: RoutingPlan) -> dict[str, Any]:
+def _storage(inputs: Inputs, *, targets: int, retention_days: int) -> PrometheusStorage:
+    stack = inputs.spec.observability.stack
+    samples = targets * stack.series_per_target / inputs.spec.observability.scrape.interval_seconds
+    retained = samples * stack.bytes_per_sample * retention_days * SECONDS_PER_DAY
+    size = math.ceil(retained * (100 + stack.storage_headroom_pct) / 100 / GIB)
+    return PrometheusStorage(
+        targets=targets,
+        samples_per_second=samples,
+        retained_mb=math.ceil(retained / MB),
+        size_gib=size,
+        storage_class=inputs.spec.database.storage.class_name,
+    )
+
+
+def _values(
+    inputs: Inputs, *, city: str, retention_days: int, routing: RoutingPlan, storage: PrometheusStorage
+) -> dict[str, Any]:
     scrape = inputs.spec.observability.scrape
     selectors: dict[str, Any] = {}
     for kind in SELECTED_KINDS:
@@ -57,6 +108,8 @@ def _values(inputs: Inputs, *, city: str, retention_days: int, routing: RoutingP
             "prometheusSpec": {
                 **selectors,
                 "retention": f"{retention_days}d",
+                "retentionSize": f"{storage.retained_mb}MB",
+                "storageSpec": storage.claim(),
                 "externalLabels": {"city": city},
                 "scrapeInterval": f"{scrape.interval_seconds}s",
                 "evaluationInterval": f"{scrape.rule_interval_seconds}s",
@@ -69,16 +122,40 @@ def _values(inputs: Inputs, *, city: str, retention_days: int, routing: RoutingP
         "grafana": {
             # The chart's dashboards read node-exporter and the default rules' recordings, both off.
             "defaultDashboardsEnabled": False,
+            # The chart's own Prometheus datasource carries no uid (Grafana invents one), and the dashboards
+            # name theirs: the city's Prometheus is provisioned here under the uids they read.
+            "additionalDataSources": _datasources(inputs, city),
             "sidecar": {
+                "datasources": {"defaultDatasourceEnabled": False},
                 "dashboards": {
                     "enabled": True,
                     "label": naming.GRAFANA_DASHBOARD_LABEL,
                     "labelValue": naming.GRAFANA_DASHBOARD_LABEL_VALUE,
                     "searchNamespace": "ALL",
-                }
+                },
             },
         },
     }
+
+
+def _datasources(inputs: Inputs, city: str) -> list[dict[str, Any]]:
+    """The city's Prometheus, as the city dashboard's default datasource and as its city's datasource in
+    the fleet dashboard."""
+    observability = inputs.spec.observability
+    url = naming.stack_prometheus_url(inputs.spec.network_policy.monitoring_namespace)
+    uids = (observability.dashboards.datasource_uid, naming.city_datasource(city))
+    return [
+        {
+            "name": f"Prometheus {city}" if uid != uids[0] else "Prometheus",
+            "uid": uid,
+            "type": "prometheus",
+            "access": "proxy",
+            "url": url,
+            "isDefault": uid == uids[0],
+            "jsonData": {"timeInterval": f"{observability.scrape.interval_seconds}s"},
+        }
+        for uid in uids
+    ]
 
 
 @traced
@@ -87,6 +164,11 @@ def resolve_stack(inputs: Inputs) -> StackPlan:
     stack = spec.observability.stack
     retention_days = spec.slo.window_days + stack.retention_margin_days
     routing = resolve_routing(inputs)
+    scrape = resolve_scrape(inputs)
+    # Every city's volume is sized for the busiest city: a claim template cannot grow in place, and which
+    # city runs the most targets moves with `primary` (its extra Patroni member, its N-1 replicas).
+    targets = max(scrape.city(city.name).targets for city in inputs.cities)
+    storage = {city.name: _storage(inputs, targets=targets, retention_days=retention_days) for city in inputs.cities}
     addons = tuple(
         Addon(
             name=naming.KUBE_PROMETHEUS_STACK,
@@ -95,8 +177,10 @@ def resolve_stack(inputs: Inputs) -> StackPlan:
             repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,
             chart=naming.KUBE_PROMETHEUS_STACK,
             version=stack.chart_version,
-            values=_values(inputs, city=city.name, retention_days=retention_days, routing=routing),
+            values=_values(
+                inputs, city=city.name, retention_days=retention_days, routing=routing, storage=storage[city.name]
+            ),
         )
         for city in inputs.cities
     )
-    return StackPlan(retention_days=retention_days, addons=addons)
+    return StackPlan(retention_days=retention_days, storage=storage, addons=addons)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from nusantara_fleet.model.spec.common import DNS_LABEL, HTTP_PATH, IMAGE_REPOSITORY, IMAGE_TAG, SHA256_DIGEST, Spec
-from nusantara_fleet.model.spec.platform import ResourceClass
+from nusantara_fleet.model.spec.platform import ContainerResources, Quantity, ResourceClass
 
 Access = Literal["read", "write"]
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -199,6 +199,30 @@ class CacheSpec(Spec):
         le=90,
         description="Redis `maxmemory` as a share of the container memory limit, %. Default: the rest covers "
         "Redis's own buffers and the copy-on-write of an AOF rewrite.",
+    )
+    exporter_image: str = Field(
+        default="ghcr.io/nusantaramart/redis_exporter",
+        pattern=IMAGE_REPOSITORY,
+        description="Image of the metrics exporter beside each replica (oliver006/redis_exporter). Default: the "
+        "upstream image mirrored into the fleet's registry, the only one allowed.",
+    )
+    exporter_tag: str = Field(
+        default="v1.63.0",
+        pattern=IMAGE_TAG,
+        description="Exporter image tag, exact. Default: a release that reads Redis 7.4's INFO fields.",
+    )
+    exporter_port: int = Field(
+        default=9121,
+        ge=1024,
+        le=65535,
+        description="Port the exporter serves /metrics on. Default: the exporter's own default port.",
+    )
+    exporter_resources: ContainerResources = Field(
+        default=ContainerResources(
+            requests=Quantity(cpu="10m", memory="32Mi"), limits=Quantity(cpu="100m", memory="64Mi")
+        ),
+        description="Requests and limits of the exporter container. Default: it answers one scrape per interval "
+        "with a few hundred series, far below the lightest class.",
     )
 
 

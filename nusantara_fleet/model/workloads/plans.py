@@ -251,6 +251,16 @@ def listener_name(host: str) -> str:
 
 
 @dataclass(frozen=True)
+class CacheExporter:
+    """The metrics exporter beside each cache replica: it reads the replica over localhost."""
+
+    image: str
+    port: int
+    resources: ContainerResources
+    monitoring_namespace: str  # the only namespace that may reach its port
+
+
+@dataclass(frozen=True)
 class Cache:
     """The city's Redis for report data: independent replicas, each a cache-aside store."""
 
@@ -275,6 +285,12 @@ class Cache:
     pull_policy: PullPolicy
     pdb_min_available: int
     pdb_unhealthy_eviction: Literal["AlwaysAllow"]
+    exporter: CacheExporter
+
+    @property
+    def unmeshed_ports(self) -> tuple[int, ...]:
+        """Ports the sidecar leaves to the pod: those only callers outside the mesh reach."""
+        return tuple(sorted({port for flow in self.inbound if not flow.meshed for port in flow.ports}))
 
 
 @dataclass(frozen=True)

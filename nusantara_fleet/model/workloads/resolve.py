@@ -38,6 +38,7 @@ from nusantara_fleet.model.workloads.plans import (
     App,
     AppNetwork,
     Cache,
+    CacheExporter,
     CityWorkloads,
     Edge,
     EdgeProxies,
@@ -405,6 +406,15 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
                 ports=(cache.port,),
                 meshed=True,
             ),
+            # The exporter's port only, and outside the sidecar: Prometheus scrapes from outside the mesh.
+            InboundFlow(
+                namespace=spec.network_policy.monitoring_namespace,
+                services=(),
+                pods={},
+                principals=(),
+                ports=(cache.exporter_port,),
+                meshed=False,
+            ),
         ),
         mesh=mesh_transport(spec, f.cities, city),
         pool=city.pools[WORKLOAD_POOL],
@@ -415,6 +425,12 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
         pull_policy=spec.workloads.image_pull_policy,
         pdb_min_available=PDB_MIN_AVAILABLE,
         pdb_unhealthy_eviction="AlwaysAllow",
+        exporter=CacheExporter(
+            image=f"{cache.exporter_image}:{cache.exporter_tag}",
+            port=cache.exporter_port,
+            resources=cache.exporter_resources,
+            monitoring_namespace=spec.network_policy.monitoring_namespace,
+        ),
     )
 
 

@@ -24,3 +24,26 @@ class StackSpec(Spec):
         description="Days Prometheus keeps beyond the SLO window. Default: 2, so the budget queries over the "
         "whole window (`[<window>d]`) stay complete across a day of Prometheus downtime or a late block cut.",
     )
+    series_per_target: int = Field(
+        default=1500,
+        ge=1,
+        le=1_000_000,
+        description="Series each scraped target (a pod or a probe) exposes, for sizing Prometheus's volume. "
+        "Default: a service's runtime metrics (a few hundred) plus its request counter and 15-bucket latency "
+        "histogram by route, method and status; probes expose far fewer, which leaves room for the chart's "
+        "own targets (kube-state-metrics, the kubelet).",
+    )
+    bytes_per_sample: float = Field(
+        default=2.0,
+        gt=0,
+        le=16,
+        description="Bytes a sample takes on disk after compression. Default: the top of the 1-2 bytes the "
+        "Prometheus storage documentation gives.",
+    )
+    storage_headroom_pct: int = Field(
+        default=50,
+        ge=0,
+        le=400,
+        description="Room on Prometheus's volume beyond the retained samples, %. Default: compaction writes a "
+        "merged block before it deletes its sources, and the write-ahead log holds the last hours uncompressed.",
+    )
