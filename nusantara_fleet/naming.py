@@ -321,3 +321,21 @@ def edge_proxy_account(mode: str, gateway: str, gateway_class: str) -> str:
     """The edge proxies' ServiceAccount: Istio names a Gateway's deployment `<gateway>-<class>`; ingress-nginx's
     upstream install names its controller's account after itself."""
     return f"{gateway}-{gateway_class}" if mode == "gateway-api" else "ingress-nginx"
+
+
+# --- bootstrap (delivery: the first rollout, Argo CD's own config, prerequisites) -----------------------------
+DATA_APP_SUFFIX = "-data"  # a city's data-layer Application: `<project>-<city>-data`
+LAYER_LABEL = "fleet.nusantaramart.co.id/layer"  # on the city Applications: `data` or `apps`
+
+
+def city_data_app(project: str, city: str) -> str:
+    return f"{city_app(project, city)}{DATA_APP_SUFFIX}"
+
+
+EXTERNAL_SECRETS = "external-secrets"  # the add-on, its chart and its namespace
+EXTERNAL_SECRETS_CHARTS = "https://charts.external-secrets.io"
+TOPOLVM = "topolvm"
+TOPOLVM_CHARTS = "https://topolvm.github.io/topolvm"
+TOPOLVM_NAMESPACE = "topolvm-system"  # the namespace the chart's webhooks and docs assume
+EXTERNAL_DNS = "external-dns"
+EXTERNAL_DNS_CHARTS = "https://kubernetes-sigs.github.io/external-dns"

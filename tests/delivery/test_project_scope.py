@@ -7,6 +7,8 @@ from pathlib import Path
 
 from tests.support import FLEET, collect_variant, fleet_docs, set_rollout
 
+ADDONS_PER_CITY = 5  # the observability charts
+
 
 def test_every_rendered_object_fits_the_project(tmp_path: Path) -> None:
     rendered = collect_variant(tmp_path)
@@ -49,6 +51,6 @@ def test_every_application_names_its_destination_and_never_also_gives_a_server(t
             for (kind, _), doc in docs.items()
             if kind == "ApplicationSet"
         ]
-        # The root and each city (or the ApplicationSet), plus five add-on charts in each of the three cities.
-        assert len(destinations) == (4 if strategy == "app-of-apps" else 2) + 5 * 3
+        # The root, each city's data layer, each city's apps (or the ApplicationSet), and the add-on charts.
+        assert len(destinations) == (7 if strategy == "app-of-apps" else 5) + ADDONS_PER_CITY * 3
         assert all("name" in d and "server" not in d for d in destinations), destinations
