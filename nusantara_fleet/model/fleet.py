@@ -115,7 +115,7 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         capacity=capacity,
         observability=observability,
         traffic=resolve_traffic(TrafficInputs(spec, resolved, services, layer, workloads)),
-        prerequisites=resolve_prerequisites(spec, resolved),
+        prerequisites=resolve_prerequisites(spec, resolved, data_plans),
         sources=sources,
         warnings=(*workload_warnings(spec, sources), *capacity.warnings(sources)),
     )

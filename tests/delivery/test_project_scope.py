@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.support import FLEET, collect_variant, fleet_docs, set_rollout
 
-ADDONS_PER_CITY = 5  # the observability charts
+ADDONS_PER_CITY = 5 + 3  # the observability charts, and the prerequisites (External Secrets, TopoLVM, external-dns)
 
 
 def test_every_rendered_object_fits_the_project(tmp_path: Path) -> None:
