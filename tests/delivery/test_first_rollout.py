@@ -22,6 +22,7 @@ import pytest
 from nusantara_fleet import naming
 from nusantara_fleet.model import load_fleet
 from nusantara_fleet.model.delivery import ManualStep
+from nusantara_fleet.validate import order
 from nusantara_fleet.validate.documents import Document, load_documents
 from nusantara_fleet.validate.order import backing, place_of, places
 from nusantara_fleet.validate.references import Application, applications
@@ -284,3 +285,23 @@ def test_the_replay_needs_the_bootstrap_sync_of_the_gated_data_layer(tmp_path: P
     without = tuple(step for step in steps if step.sync != "nusantaramart-jakarta-data")
     with pytest.raises(Stuck, match="wave 0 waits on nusantaramart-bandung-data, nusantaramart-surabaya-data"):
         Replay(tree, without).run()
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_the_gate_proves_the_order_of_the_rendered_fleet(strategy: str, tmp_path: Path) -> None:
+    tree, _ = _render(tmp_path, strategy)
+    assert order.check(tree) == []
+
+
+def test_the_gate_flags_the_orders_that_cannot_finish(tmp_path: Path) -> None:
+    tree, _ = _render(tmp_path, "app-of-apps")
+    merged = order.check(_merge_data_into_apps(tree))
+    assert {(f.rule, f.severity) for f in merged} == {(order.WAVE, "warning")}
+    assert {f.path.rsplit("/", 2)[-2] for f in merged} == {"bandung", "surabaya"}  # apps reading Jakarta's primary
+    assert all("the first rollout cannot finish" in f.message for f in merged)
+    delayed = order.check(_delay_gated_data(tree))
+    assert sorted((f.rule, f.path.rsplit("/", 1)[-1]) for f in delayed if f.severity == "failure") == [
+        (order.GATE, "Application.nusantaramart-bandung.k8s.yaml"),  # apps before every data layer
+        (order.GATE, "Application.nusantaramart-jakarta-data.k8s.yaml"),  # data layers apart
+        (order.GATE, "Application.nusantaramart-surabaya.k8s.yaml"),
+    ]
