@@ -285,7 +285,7 @@ def _prerequisites(args: argparse.Namespace) -> int:
         f"- {addon.name} {addon.version} ({addon.repo_url}) in {addon.city}, namespace {addon.namespace}"
         for addon in prerequisites.addons
     ]
-    for city, names in sorted((prerequisites.published or {}).items()):
+    for city, names in sorted(prerequisites.published.items()):
         lines.append(f"  external-dns in {city} publishes: {', '.join(names)}")
     lines += ["", f"Manual steps ({delivery.strategy}), and no others:"]
     lines += [

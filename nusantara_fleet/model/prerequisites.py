@@ -11,7 +11,7 @@ prints them, and the README lists them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
@@ -42,7 +42,7 @@ class Check:
 class Prerequisites:
     addons: tuple[Addon, ...] = ()
     checks: tuple[Check, ...] = ()
-    published: Mapping[str, tuple[str, ...]] | None = None  # city -> the names its external-dns publishes
+    published: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # city -> names its external-dns publishes
 
 
 def _external_secrets(spec: FleetSpec, city: City) -> Addon:

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 
@@ -96,14 +97,28 @@ def _component(doc: Document) -> str | None:
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
+@lru_cache(maxsize=1024)
+def _alternatives(pattern: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A glob's `{a,b}` alternatives expanded: the plain names (matched as a set) and the wildcard patterns."""
+    found = _BRACES.search(pattern)
+    if found is None:
+        wild = any(char in pattern for char in "*?[")
+        return (frozenset(), (pattern,)) if wild else (frozenset({pattern}), ())
+    head, tail = pattern[: found.start()], pattern[found.end() :]
+    names: set[str] = set()
+    patterns: list[str] = []
+    for choice in found.group(1).split(","):
+        more_names, more_patterns = _alternatives(head + choice + tail)
+        names |= more_names
+        patterns += more_patterns
+    return frozenset(names), tuple(patterns)
+
+
 def glob_match(pattern: str, name: str) -> bool:
     """Argo CD's `directory.include`/`exclude` glob on a file's path in the folder: `*`, `?`, `[…]` and
     `{a,b}` alternatives."""
-    found = _BRACES.search(pattern)
-    if found is None:
-        return fnmatchcase(name, pattern)
-    head, tail = pattern[: found.start()], pattern[found.end() :]
-    return any(glob_match(head + choice + tail, name) for choice in found.group(1).split(","))
+    names, patterns = _alternatives(pattern)
+    return name in names or any(fnmatchcase(name, each) for each in patterns)
 
 
 @dataclass(frozen=True)
