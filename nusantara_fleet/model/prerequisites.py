@@ -23,6 +23,9 @@ from nusantara_fleet.model.spec import FleetSpec
 DATABASE_POOL: PoolName = "database"  # the pool PostgreSQL and etcd run on: TopoLVM's node plugin runs there only
 DEVICE_CLASS = "ssd"  # TopoLVM's default device class, which `ssd-retain` (no device-class parameter) uses
 SPARE_GB = 10  # left free in the volume group, so LVM metadata and snapshots never fill it
+# TopoLVM's pod webhook skips namespaces carrying this label: its own (or its pods could never start) and
+# kube-system (a cluster prerequisite).
+TOPOLVM_WEBHOOK_LABEL = {"topolvm.io/webhook": "ignore"}
 TSIG_SECRET = "external-dns-rfc2136"  # Secret in external-dns's namespace holding the TSIG key (`tsig-secret`)
 TSIG_SECRET_KEY = "tsig-secret"
 TSIG_ALGORITHM = "hmac-sha256"
@@ -75,6 +78,7 @@ def _topolvm(spec: FleetSpec, city: City) -> Addon:
         version=spec.prerequisites.topolvm_chart_version,
         # The fleet renders `ssd-retain` itself (data layer): the chart creates no StorageClass.
         values={"lvmd": {"deviceClasses": [device_class], **placement}, "node": placement, "storageClasses": []},
+        namespace_labels=TOPOLVM_WEBHOOK_LABEL,
     )
 
 
@@ -209,13 +213,15 @@ def _checks(spec: FleetSpec, cities: tuple[City, ...]) -> tuple[Check, ...]:
             ),
         ),
         Check(
-            f"LVM volume group {spec.prerequisites.topolvm_volume_group} on every {DATABASE_POOL} node, and "
-            "cert-manager (TopoLVM's webhook certificates) in every city",
+            f"LVM volume group {spec.prerequisites.topolvm_volume_group} on every {DATABASE_POOL} node, "
+            "cert-manager (TopoLVM's webhook certificates) in every city, and kube-system labelled "
+            "topolvm.io/webhook=ignore",
             "TopoLVM carves the `ssd-retain` volumes from it",
             (
                 f"kubectl --context {first} debug node/<node> -it --image=busybox -- chroot /host vgs "
                 f"{spec.prerequisites.topolvm_volume_group}",
                 *(f"kubectl --context {c} get crd certificates.cert-manager.io" for c in names),
+                *(f"kubectl --context {c} get namespace kube-system -L topolvm.io/webhook" for c in names),
             ),
         ),
         edge,

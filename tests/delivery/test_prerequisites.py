@@ -51,6 +51,17 @@ def test_topolvm_serves_the_data_layer_storage_class_on_the_database_pool_only()
             "node": placement,
             "storageClasses": [],
         }
+        assert topolvm.namespace_labels == {"topolvm.io/webhook": "ignore"}
+
+
+def test_only_the_topolvm_application_labels_the_namespace_it_creates(tmp_path: Path) -> None:
+    docs = fleet_docs(collect_variant(tmp_path))
+    labelled = {
+        name: doc["spec"]["syncPolicy"]["managedNamespaceMetadata"]
+        for (kind, name), doc in docs.items()
+        if kind == "Application" and "managedNamespaceMetadata" in doc["spec"].get("syncPolicy", {})
+    }
+    assert labelled == {f"topolvm-{city}": {"labels": {"topolvm.io/webhook": "ignore"}} for city in CITIES}
 
 
 def test_external_dns_publishes_every_name_the_data_services_announce_and_only_its_city_s() -> None:
