@@ -275,6 +275,28 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prerequisites(args: argparse.Namespace) -> int:
+    fleet = load_fleet(args.envs)
+    prerequisites, delivery = fleet.prerequisites, fleet.delivery
+    lines = ["Before Argo CD starts (check each):"]
+    for number, check in enumerate(prerequisites.checks, 1):
+        lines += [f"{number}. {check.what}", f"   why: {check.why}", *(f"   $ {command}" for command in check.commands)]
+    lines += ["", "Add-ons the root Application installs before any data layer (pinned charts):"]
+    lines += [
+        f"- {addon.name} {addon.version} ({addon.repo_url}) in {addon.city}, namespace {addon.namespace}"
+        for addon in prerequisites.addons
+    ]
+    for city, names in sorted(prerequisites.published.items()):
+        lines.append(f"  external-dns in {city} publishes: {', '.join(names)}")
+    lines += ["", f"Manual steps ({delivery.strategy}), and no others:"]
+    lines += [
+        f"{number}. [{step.when}] {step.what}\n   $ {step.command}"
+        for number, step in enumerate(delivery.manual_steps(), 1)
+    ]
+    print("\n".join(lines))
+    return 0
+
+
 def _plan(args: argparse.Namespace) -> int:
     from nusantara_fleet.plan import FORMATS
 
@@ -589,6 +611,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _envs_option(plan)
     plan.add_argument("--output", "-o", choices=("table", "json", "markdown"), default="table", help="report format")
+
+    prerequisites = _command(
+        sub,
+        "prerequisites",
+        _prerequisites,
+        "list what must exist before Argo CD starts, with a check for each, and the manual rollout steps",
+        ["fleet prerequisites", "fleet prerequisites --envs envs"],
+        outcome="nothing was listed",
+    )
+    _envs_option(prerequisites)
     return parser
 
 

@@ -442,3 +442,20 @@ def stack_prometheus_url(namespace: str) -> str:
 CACHE_EXPORTER = "redis-exporter"  # the report cache's exporter container
 CACHE_EXPORTER_PORT = "metrics"  # its port's name, which the PodMonitor scrapes
 CACHE_MONITOR = "report-cache"  # the PodMonitor of the report cache's exporters
+
+# --- bootstrap (delivery: the first rollout, Argo CD's own config, prerequisites) -----------------------------
+DATA_APP_SUFFIX = "-data"  # a city's data-layer Application: `<project>-<city>-data`
+LAYER_LABEL = "fleet.nusantaramart.co.id/layer"  # on the city Applications: `data` or `apps`
+
+
+def city_data_app(project: str, city: str) -> str:
+    return f"{city_app(project, city)}{DATA_APP_SUFFIX}"
+
+
+EXTERNAL_SECRETS = "external-secrets"  # the add-on, its chart and its namespace
+EXTERNAL_SECRETS_CHARTS = "https://charts.external-secrets.io"
+TOPOLVM = "topolvm"
+TOPOLVM_CHARTS = "https://topolvm.github.io/topolvm"
+TOPOLVM_NAMESPACE = "topolvm-system"  # the namespace the chart's webhooks and docs assume
+EXTERNAL_DNS = "external-dns"
+EXTERNAL_DNS_CHARTS = "https://kubernetes-sigs.github.io/external-dns"

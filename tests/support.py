@@ -161,11 +161,13 @@ def fleet_docs(rendered: Rendered) -> Docs:
 
 
 def city_applications(rendered: Rendered) -> dict[str, dict[str, Any]]:
-    """The app-of-apps children by the city they deploy."""
+    """The app-of-apps children holding each city's apps, by the city they deploy (not its data layer)."""
     return {
         doc["spec"]["destination"]["name"]: doc
         for (kind, _), doc in fleet_docs(rendered).items()
-        if kind == "Application" and doc["spec"]["destination"].get("name") != "in-cluster"
+        if kind == "Application"
+        and doc["spec"]["destination"].get("name") != "in-cluster"
+        and doc["metadata"]["labels"].get(naming.LAYER_LABEL) == "apps"
     }
 
 

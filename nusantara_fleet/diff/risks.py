@@ -222,7 +222,8 @@ def topology(fleet_objects: Iterable[dict[str, Any]]) -> Topology:
                 if labels.get(naming.ROLE_LABEL) == "primary":
                     primary = city
         elif kind == "Application" and naming.CITY_LABEL in labels:
-            if _get(body, "spec", "syncPolicy", "automated") is None:
+            # The gate is on the city's apps; its data layer is synced by hand too, but only at bootstrap.
+            if labels.get(naming.LAYER_LABEL) != "data" and _get(body, "spec", "syncPolicy", "automated") is None:
                 gated.add(labels[naming.CITY_LABEL])
         elif kind == "ApplicationSet":
             progressive = progressive or _get(body, "spec", "strategy", "type") == "RollingSync"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,3 +18,5 @@ class Addon:
     chart: str
     version: str  # an exact chart version: a range would let a chart release change dist/'s meaning
     values: Mapping[str, Any]
+    # Labels of the namespace Argo CD creates for the chart, for charts whose webhooks select namespaces by label.
+    namespace_labels: Mapping[str, str] = field(default_factory=dict)

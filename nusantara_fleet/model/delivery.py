@@ -1,18 +1,33 @@
 """How Argo CD delivers the fleet: object names, sync waves and sync options, derived once from the spec.
 
-Across cities, a city's rollout wave is its position in `rollout.order`. Within a city, one Argo CD
-Application syncs `dist/<city>/` and per-object `argocd.argoproj.io/sync-wave` annotations order it:
-namespaces first, then the data layer, then the apps. Argo CD only starts a wave once every object
-of the previous one is healthy, so the apps never start against a database that is not up yet.
+Each city has two Argo CD Applications on `dist/<city>/`: its data layer (`<project>-<city>-data`, the
+files `data_files` lists) and its apps (every other file). The root Application syncs them in waves: every
+city's data layer together (the etcd members need a quorum and the replicas need the primary city's
+member, so no city's data can come up alone), then the cities' apps one by one in `rollout.order`. Inside
+an Application, per-object `argocd.argoproj.io/sync-wave` annotations put namespaces first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from nusantara_fleet import naming
 from nusantara_fleet.model.cities import City
+from nusantara_fleet.model.data.plans import (
+    AccountPlan,
+    CityDataPlan,
+    ConfigPlan,
+    CronJobPlan,
+    DisruptionPlan,
+    JobPlan,
+    NetworkPolicyPlan,
+    SecretPlan,
+    ServicePlan,
+    StatefulSetPlan,
+    StorageClassPlan,
+)
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
 from nusantara_fleet.model.spec.delivery import CanaryJudgementSpec, GateWindowSpec, RolloutStrategy
@@ -27,11 +42,33 @@ CITY_SYNC_WAVES: dict[Layer, int] = {
     "apps": 0,  # Argo CD's default wave: anything unannotated is an app
 }
 # Waves inside dist/fleet (the root Application): the project, clusters and health check the child
-# Applications depend on come first; the children then take their rollout wave (0, 1, 2…).
+# Applications depend on come first; then the add-ons, every city's data layer, and each city's apps.
 FLEET_SETUP_WAVE = -2
 # The charts every city needs (the monitoring stack and its CRDs) come after the setup and before any
 # city, so a city's PrometheusRules and monitors find their CRDs installed.
 ADDON_WAVE = -1
+# Every city's data Application in one wave: the etcd members form their quorum and the Patroni members
+# find the primary city's member only when all cities' data layers are applied together.
+DATA_WAVE = 0
+# The first city's apps come right after the data layer; the others follow one wave each in rollout order.
+APPS_FIRST_WAVE = DATA_WAVE + 1
+# Argo CD's own ConfigMaps are shared with its install: never pruned, never deleted with the root
+# Application, so removing or renaming one in Git cannot delete Argo CD's configuration.
+ARGOCD_CONFIG_SYNC_OPTIONS = "Prune=false,Delete=false"
+# The kinds each data-layer plan renders (constructs/data/__init__.py), to name the files the data
+# Application syncs; a new plan type must be listed here or resolving fails.
+DATA_PLAN_KINDS: dict[type, tuple[str, ...]] = {
+    StorageClassPlan: ("StorageClass",),
+    SecretPlan: ("ExternalSecret",),
+    AccountPlan: ("ServiceAccount", "Role", "RoleBinding"),
+    ConfigPlan: ("ConfigMap",),
+    StatefulSetPlan: ("StatefulSet",),
+    DisruptionPlan: ("PodDisruptionBudget",),
+    ServicePlan: ("Service",),
+    NetworkPolicyPlan: ("NetworkPolicy",),
+    CronJobPlan: ("CronJob",),
+    JobPlan: ("Job",),
+}
 # Add-on charts ship CRDs too large for client-side apply's last-applied annotation, and create their
 # namespace, which no city Application renders objects into before them.
 ADDON_SYNC_OPTIONS = ("CreateNamespace=true", "ServerSideApply=true")
@@ -84,6 +121,8 @@ APPLICATIONSET_PARAMS = {
     "applicationsetcontroller.enable.policy.override": "true",
     "applicationsetcontroller.enable.progressive.syncs": "true",
 }
+# The monitors' kinds by `MonitorPlan.kind` (as constructs/observability/service_monitor.py renders them).
+MONITOR_KINDS = {"service": "ServiceMonitor", "pod": "PodMonitor"}
 
 
 def object_annotations(*, kind: str, layer: Layer) -> dict[str, str]:
@@ -95,12 +134,42 @@ def object_annotations(*, kind: str, layer: Layer) -> dict[str, str]:
     return annotations
 
 
+def data_layer_files(plan: CityDataPlan, *, namespace: str, extra: Iterable[tuple[str, str]] = ()) -> tuple[str, ...]:
+    """The files of one city's data layer: its namespace, every object of its plan, and `extra` (kind, name)
+    pairs other concerns render into the data layer (the data namespace's monitors), sorted."""
+    objects = {("Namespace", namespace), *extra}
+    for item in fields(plan):
+        value = getattr(plan, item.name)
+        for each in value if isinstance(value, tuple) else () if value is None else (value,):
+            kinds = DATA_PLAN_KINDS.get(type(each))
+            if kinds is None:
+                raise TypeError(f"{type(each).__name__} of CityDataPlan.{item.name}: list its kinds in DATA_PLAN_KINDS")
+            objects |= {(kind, each.identity.name) for kind in kinds}
+    return tuple(sorted(naming.manifest_file(kind, name) for kind, name in objects))
+
+
+def file_glob(files: Iterable[str]) -> str:
+    """Argo CD's `directory.include`/`exclude` pattern matching exactly these file names."""
+    return "{" + ",".join(files) + "}"
+
+
 def sync_policy(*, automated: bool) -> dict[str, Any]:
     """The `syncPolicy` every Application of the fleet shares; only the gated city goes without `automated`."""
     policy: dict[str, Any] = {"retry": RETRY, "syncOptions": list(APP_SYNC_OPTIONS)}
     if automated:
         policy["automated"] = {"prune": True, "selfHeal": True}
     return policy
+
+
+@dataclass(frozen=True)
+class ManualStep:
+    """One thing a human does for the fleet to converge: the README lists exactly these, and the first-rollout
+    test (tests/delivery/test_first_rollout.py) proves no other is needed."""
+
+    when: Literal["bootstrap", "every release"]
+    what: str
+    command: str
+    sync: str | None = None  # the Application the step syncs by hand, if it is a sync
 
 
 @dataclass(frozen=True)
@@ -126,6 +195,56 @@ class Delivery:
     cluster_credentials_prefix: str
     secret_store: str
     secret_refresh: str
+    data_files: Mapping[str, tuple[str, ...]]  # city -> the files its data Application syncs
+
+    def data_app(self, city: str) -> str:
+        return naming.city_data_app(self.project, city)
+
+    def data_glob(self, city: str) -> str:
+        return file_glob(self.data_files[city])
+
+    def manual_steps(self) -> tuple[ManualStep, ...]:
+        """What a human does, in order, from clusters with Argo CD and the prerequisites to a running fleet."""
+        fleet = f"{self.city_path(naming.FLEET_FOLDER)}/"
+        gated_data, gated_apps = self.data_app(self.gated_city), self.city_app(self.gated_city)
+        steps = [
+            ManualStep(
+                "bootstrap",
+                "apply the root Application and its project once; it manages itself (and everything else) from Git",
+                f"kubectl apply -n {self.namespace} -f {fleet}{naming.manifest_file('AppProject', self.root_app)} "
+                f"-f {fleet}{naming.manifest_file('Application', self.root_app)}",
+            )
+        ]
+        if self.strategy == "application-set":
+            steps.append(
+                ManualStep(
+                    "bootstrap",
+                    f"once the root has synced {naming.ARGOCD_CMD_PARAMS} (its first wave), restart the "
+                    "applicationset-controller so it reads it: Progressive Syncs on",
+                    f"kubectl -n {self.namespace} rollout restart deployment argocd-applicationset-controller",
+                )
+            )
+        steps += [
+            ManualStep(
+                "bootstrap",
+                f"once the root has created {gated_data}, sync it: the other cities' data layers wait for the gated "
+                f"city's etcd member and database members to form the cluster",
+                f"argocd app sync {gated_data}",
+                gated_data,
+            ),
+            ManualStep(
+                "every release",
+                f"a release manager syncs the gated city ({gated_apps}, and {gated_data} when the data layer "
+                "changed) after the cities before it are healthy",
+                f"argocd app sync {gated_apps}",
+                gated_apps,
+            ),
+        ]
+        return tuple(steps)
+
+    def apps_wave(self, city: City) -> int:
+        """The root's wave of a city's apps: after every data layer, in rollout order."""
+        return APPS_FIRST_WAVE + city.wave
 
     @property
     def canary_city(self) -> str:
@@ -174,7 +293,7 @@ class Delivery:
 
 
 @traced
-def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...]) -> Delivery:
+def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...], data_files: Mapping[str, tuple[str, ...]]) -> Delivery:
     rollout = spec.rollout
     return Delivery(
         strategy=rollout.strategy,
@@ -202,4 +321,5 @@ def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...]) -> Delivery:
         cluster_credentials_prefix=rollout.cluster_credentials,
         secret_store=spec.database.secrets.store,
         secret_refresh=spec.database.secrets.refresh,
+        data_files=dict(data_files),
     )

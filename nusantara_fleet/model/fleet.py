@@ -24,7 +24,7 @@ from nusantara_fleet.model.cities import City, Service, resolve_cities, resolve_
 from nusantara_fleet.model.data import CityDataPlan, DataLayer, plan_data
 from nusantara_fleet.model.data.checks import check_data
 from nusantara_fleet.model.data.layer import resolve_layer
-from nusantara_fleet.model.delivery import Delivery, resolve_delivery
+from nusantara_fleet.model.delivery import MONITOR_KINDS, Delivery, data_layer_files, resolve_delivery
 from nusantara_fleet.model.observability import Inputs, Observability, resolve_observability
 from nusantara_fleet.model.prerequisites import Prerequisites, resolve_prerequisites
 from nusantara_fleet.model.problems import Sources
@@ -92,6 +92,19 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
     data_plans = plan_data(spec, layer, resolved)
     capacity = resolve_capacity(spec, demand, resolved, services, layer, workloads, data_plans)
     traffic = resolve_traffic(TrafficInputs(spec, resolved, services, layer, workloads))
+    observability = resolve_observability(Inputs(spec, resolved, services, layer, workloads, demand))
+    data_files = {
+        city.name: data_layer_files(
+            data_plans[city.name],
+            namespace=spec.namespaces.data,
+            extra=[
+                (MONITOR_KINDS[monitor.kind], monitor.name)
+                for monitor in observability.scrape.city(city.name).monitors
+                if monitor.layer == "data"
+            ],
+        )
+        for city in resolved
+    }
     return Fleet(
         spec=spec,
         cities=resolved,
@@ -99,11 +112,11 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         data=layer,
         data_plans=data_plans,
         workloads=workloads,
-        delivery=resolve_delivery(spec, resolved),
+        delivery=resolve_delivery(spec, resolved, data_files),
         capacity=capacity,
-        observability=resolve_observability(Inputs(spec, resolved, services, layer, workloads, demand)),
+        observability=observability,
         traffic=traffic,
-        prerequisites=resolve_prerequisites(spec, resolved),
+        prerequisites=resolve_prerequisites(spec, resolved, data_plans),
         sources=sources,
         warnings=(
             *workload_warnings(spec, sources),

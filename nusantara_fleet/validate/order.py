@@ -8,16 +8,25 @@ every address its ConfigMaps name; a workload of another layer (`app.kubernetes.
 data layer an app reads) must be healthy first, so it needs an earlier wave.
 
 Across folders the order is the Application's place in the fleet's rollout (its sync wave under app of
-apps, its RollingSync step under an ApplicationSet), then the wave inside. An app of one city that needs a
-data layer of a city rolled out later is reported as a warning: the first rollout cannot finish.
+apps, its RollingSync step under an ApplicationSet, after the root's own Applications), then the wave
+inside. A folder may be split between Applications by `directory.include`/`exclude` file globs (a city's
+data layer and its apps): each document is placed by the Application that syncs its file, and a document
+that none or two of them sync is a failure. An app that needs a data layer synced later is reported as a
+warning: the first rollout cannot finish.
 
 `order.gate`: the gated city's Application (`fleet.nusantaramart.co.id/manual-gate`) syncs in the last
-wave, and a RollingSync step that never syncs by itself (`maxUpdate: 0`) is the last step.
+wave of its layer (`fleet.nusantaramart.co.id/layer`), every data Application shares one wave before every
+apps Application, and a RollingSync step that never syncs by itself (`maxUpdate: 0`) is the last step.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import PurePath
 from typing import Any
 
 from nusantara_fleet import naming
@@ -33,7 +42,17 @@ from nusantara_fleet.validate.references import (
     root_repository,
     service_targets,
 )
-from nusantara_fleet.validate.tree import Folder, PodTemplate, at, endpoints, entries, labels_of, namespace_of, wave
+from nusantara_fleet.validate.tree import (
+    Folder,
+    PodTemplate,
+    at,
+    endpoints,
+    entries,
+    labels_of,
+    mapping,
+    namespace_of,
+    wave,
+)
 
 WAVE = "order.wave"
 GATE = "order.gate"
@@ -75,8 +94,51 @@ def _component(doc: Document) -> str | None:
     return labels_of(at(doc.body, "metadata", "labels")).get(naming.COMPONENT_LABEL)
 
 
-# A folder's place in the fleet rollout: (position, the Application that syncs it).
-Places = dict[str, tuple[int, Application]]
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+@lru_cache(maxsize=1024)
+def _alternatives(pattern: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A glob's `{a,b}` alternatives expanded: the plain names (matched as a set) and the wildcard patterns."""
+    found = _BRACES.search(pattern)
+    if found is None:
+        wild = any(char in pattern for char in "*?[")
+        return (frozenset(), (pattern,)) if wild else (frozenset({pattern}), ())
+    head, tail = pattern[: found.start()], pattern[found.end() :]
+    names: set[str] = set()
+    patterns: list[str] = []
+    for choice in found.group(1).split(","):
+        more_names, more_patterns = _alternatives(head + choice + tail)
+        names |= more_names
+        patterns += more_patterns
+    return frozenset(names), tuple(patterns)
+
+
+def glob_match(pattern: str, name: str) -> bool:
+    """Argo CD's `directory.include`/`exclude` glob on a file's path in the folder: `*`, `?`, `[…]` and
+    `{a,b}` alternatives."""
+    names, patterns = _alternatives(pattern)
+    return name in names or any(fnmatchcase(name, each) for each in patterns)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an Application syncing (part of) a folder comes in the fleet rollout, and which files it takes."""
+
+    position: int
+    app: Application
+    include: str | None
+    exclude: str | None
+
+    def syncs(self, doc: Document) -> bool:
+        name = PurePath(doc.path).name
+        if self.include and not glob_match(self.include, name):
+            return False
+        return not (self.exclude and glob_match(self.exclude, name))
+
+
+# Each folder of the tree: the Applications that sync it.
+Places = dict[str, list[Place]]
 
 
 def _steps(appset: Document) -> list[dict[str, Any]]:
@@ -91,7 +153,10 @@ def _step_of(app: Application) -> int | None:
 
 
 def places(folders: dict[str, Folder]) -> Places:
-    """Where each folder of the tree comes in the fleet rollout, from the Applications that sync it."""
+    """Where each folder of the tree comes in the fleet rollout, from the Applications that sync it.
+
+    An ApplicationSet's steps start after the wave it is created in, so its Applications come after the
+    root's own Applications of earlier waves."""
     found: Places = {}
     for folder in folders.values():
         repository = root_repository(folder)
@@ -101,13 +166,45 @@ def places(folders: dict[str, Folder]) -> Places:
                 group = path.removeprefix(f"{naming.DIST_DIR}/")
                 if source.get("repoURL") != repository or group == path or group == folder.name:
                     continue
-                position = wave(app.doc) if app.doc.kind == "Application" else _step_of(app)
-                if position is not None:
-                    found[group] = (position, app)
+                step = None if app.doc.kind == "Application" else _step_of(app)
+                if app.doc.kind != "Application" and step is None:
+                    continue
+                position = wave(app.doc) + (step or 0)
+                directory = mapping(source.get("directory"))
+                include, exclude = directory.get("include"), directory.get("exclude")
+                found.setdefault(group, []).append(
+                    Place(
+                        position,
+                        app,
+                        include if isinstance(include, str) else None,
+                        exclude if isinstance(exclude, str) else None,
+                    )
+                )
     return found
 
 
-def _backing(
+def place_of(placed: Places, folder: Folder, doc: Document) -> Place | None:
+    return next((place for place in placed.get(folder.name, []) if place.syncs(doc)), None)
+
+
+def check_split(folders: dict[str, Folder], placed: Places) -> Iterator[Finding]:
+    """Every document of a folder that Applications split by file globs is synced by exactly one of them."""
+    for folder in folders.values():
+        split = [place for place in placed.get(folder.name, []) if place.include or place.exclude]
+        if not split:
+            continue
+        for doc in folder.documents:
+            owners = [place.app.label for place in placed[folder.name] if place.syncs(doc)]
+            if len(owners) != 1:
+                yield _finding(
+                    doc,
+                    WAVE,
+                    f"synced by {len(owners)} Applications ({', '.join(owners) or 'none'}): their "
+                    "directory.include/exclude must give each file of the folder to exactly one",
+                )
+
+
+def backing(
     folders: dict[str, Folder], folder: Folder, template: PodTemplate
 ) -> Iterator[tuple[str, str, bool, Folder, PodTemplate]]:
     """(key, host, alternative, folder, workload) for every workload behind an address the pods read."""
@@ -126,7 +223,7 @@ def check_reads(folders: dict[str, Folder], placed: Places) -> Iterator[Finding]
     for folder in folders.values():
         for template in folder.templates:
             alternatives: dict[str, list[tuple[str, Folder, PodTemplate]]] = {}
-            for key, host, alternative, owner, target in _backing(folders, folder, template):
+            for key, host, alternative, owner, target in backing(folders, folder, template):
                 if alternative:
                     alternatives.setdefault(key, []).append((host, owner, target))
                     continue
@@ -148,7 +245,8 @@ def _read_order(
     if target.doc is reader.doc:
         return None
     other_layer = _component(target.doc) != _component(reader.doc)
-    if owner is folder:
+    mine, theirs = place_of(placed, folder, reader.doc), place_of(placed, owner, target.doc)
+    if owner is folder and (mine is None or theirs is None or mine.app is theirs.app):
         late = wave(target.doc) >= wave(reader.doc) if other_layer else wave(target.doc) > wave(reader.doc)
         if not late:
             return None
@@ -163,17 +261,16 @@ def _read_order(
                 else "it must not come later"
             ),
         )
-    if folder.name not in placed or owner.name not in placed:
+    if mine is None or theirs is None:
         return None
-    (mine, my_app), (theirs, their_app) = placed[folder.name], placed[owner.name]
-    if (theirs, wave(target.doc)) < (mine, wave(reader.doc)):
+    if (theirs.position, wave(target.doc)) < (mine.position, wave(reader.doc)):
         return None
     return _finding(
         reader.doc,
         WAVE,
-        f"reads {host}, served by {target.doc.label} of {owner.name}, which {their_app.label} syncs at "
-        f"rollout position {theirs} (wave {wave(target.doc)}), after this city's {my_app.label} at position "
-        f"{mine} (wave {wave(reader.doc)}): the first rollout cannot finish",
+        f"reads {host}, served by {target.doc.label} of {owner.name}, which {theirs.app.label} syncs at "
+        f"rollout position {theirs.position} (wave {wave(target.doc)}), after this city's {mine.app.label} "
+        f"at position {mine.position} (wave {wave(reader.doc)}): the first rollout cannot finish",
         "warning",
     )
 
@@ -187,10 +284,16 @@ def check_gate(folder: Folder) -> Iterator[Finding]:
         and all(source.get("path") != f"{naming.DIST_DIR}/{folder.name}" for source in app.sources)
         and any(source.get("repoURL") == repository for source in app.sources)
     ]
+
+    def layer(app: Application) -> str:
+        return app.labels.get(naming.LAYER_LABEL, "")
+
     gated = [app for app in children if at(app.doc.body, "metadata", "annotations", naming.GATE_ANNOTATION) == "true"]
-    for gate in gated:
+    # The data layers share one wave (below): the health check never waits on the gated one, and the other
+    # cities' data layers wait on it by themselves, which the human's one bootstrap sync resolves.
+    for gate in (gate for gate in gated if layer(gate) != "data"):
         for app in children:
-            if app not in gated and wave(app.doc) >= wave(gate.doc):
+            if app not in gated and layer(app) == layer(gate) and wave(app.doc) >= wave(gate.doc):
                 yield _finding(
                     app.doc,
                     GATE,
@@ -198,6 +301,26 @@ def check_gate(folder: Folder) -> Iterator[Finding]:
                     "its rollout would wait on the gated city's health; the gated city's Application must be the "
                     "last wave",
                 )
+    data = [app for app in children if layer(app) == "data"]
+    data_waves = sorted({wave(app.doc) for app in data})
+    if len(data_waves) > 1:
+        for app in data:
+            if wave(app.doc) != data_waves[0]:
+                yield _finding(
+                    app.doc,
+                    GATE,
+                    f"syncs in wave {wave(app.doc)}, not with the other data Applications (wave {data_waves[0]}): "
+                    "the etcd quorum and the Patroni cluster form only when every city's data layer is applied "
+                    "together",
+                )
+    for app in children:
+        if layer(app) != "data" and data_waves and wave(app.doc) <= data_waves[-1]:
+            yield _finding(
+                app.doc,
+                GATE,
+                f"syncs in wave {wave(app.doc)}, not after every data Application (wave {data_waves[-1]}): "
+                "the apps start before the data layer they read",
+            )
     for appset in folder.of_kind("ApplicationSet"):
         steps = _steps(appset)
         for index, step in enumerate(steps[:-1]):
@@ -215,5 +338,7 @@ def check(folders: dict[str, Folder]) -> list[Finding]:
     for folder in folders.values():
         found.extend(check_waves(folder))
         found.extend(check_gate(folder))
-    found.extend(check_reads(folders, places(folders)))
+    placed = places(folders)
+    found.extend(check_split(folders, placed))
+    found.extend(check_reads(folders, placed))
     return found

@@ -1,7 +1,8 @@
 """The Application health check in argocd-cm, run by Lua 5.1 in Argo CD's sandbox (no string, io, os.execute).
 
 Stale or in-flight child status must read Progressing so the root's next wave waits; a failed sync of
-the current revision reads Degraded; the gated city reports its own health so the root can finish.
+the current revision reads Degraded; the gated city always reads Healthy (its real state in the message),
+so the root never waits on it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def variant(change: str) -> dict[str, Any]:
     elif change == "gated-out-of-sync":
         app["metadata"]["annotations"][naming.GATE_ANNOTATION] = "true"
         status["sync"]["status"] = "OutOfSync"
+    elif change == "gated-never-synced":
+        app["metadata"]["annotations"][naming.GATE_ANNOTATION] = "true"
+        status["sync"]["status"] = "OutOfSync"
+        status["health"] = {"status": "Missing"}
+    elif change == "gated-degraded":
+        app["metadata"]["annotations"][naming.GATE_ANNOTATION] = "true"
+        status["health"] = {"status": "Degraded", "message": "Deployment order has no available replicas"}
     return app
 
 
@@ -87,7 +95,10 @@ CASES = [
     ("pinned-sha-not-observed", "Progressing", "child has not observed pinned revision " + "a1" * 20),
     ("failed-sync", "Degraded", "child sync Failed: one or more objects failed to apply"),
     ("degraded", "Degraded", "Deployment order has no available replicas"),
-    ("gated-out-of-sync", "Healthy", ""),
+    # The root never waits on the gated city: not on its release manager, not on its health.
+    ("gated-out-of-sync", "Healthy", "gated (synced by a release manager): OutOfSync, Healthy"),
+    ("gated-never-synced", "Healthy", "gated (synced by a release manager): OutOfSync, Missing"),
+    ("gated-degraded", "Healthy", "gated (synced by a release manager): Synced, Degraded"),
 ]
 
 

@@ -143,7 +143,7 @@ BANDUNG = [
     "- new workloads: CronJob data/postgres-recap, Job data/postgres-promote-bandung",
 ]
 FLEET = [
-    "**fleet** · +0 -0 ±23 (15 only labels or checksums)",
+    "**fleet** · +0 -0 ±35 (25 only labels or checksums)",
     "- primary city `jakarta` → `bandung`",
     "- manual gate `jakarta` → `bandung`",
     "- rollout order `bandung`, `surabaya`, `jakarta` → `surabaya`, `jakarta`, `bandung`",

@@ -63,10 +63,19 @@ def test_gated_city_has_no_automated_sync(
         # The patch adds automated sync only under the not-gated branch of the template.
         patch = appset["spec"]["templatePatch"]
         assert patch.index("automated") > patch.index("{{- else }}")
+    # Both strategies: every city's data Application is the root's own; the gated city's is synced by hand.
+    for city in ("bandung", "surabaya", "jakarta"):
+        data = docs[("Application", f"nusantaramart-{city}-data")]
+        if city == gated:
+            assert "automated" not in data["spec"]["syncPolicy"]
+            assert data["metadata"]["annotations"][naming.GATE_ANNOTATION] == "true"
+        else:
+            assert data["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}, city
+            assert naming.GATE_ANNOTATION not in data["metadata"]["annotations"], city
     (window,) = _project(docs)["spec"]["syncWindows"]
     assert (window["kind"], window["manualSync"]) == ("deny", True)
     assert window["clusters"] == [gated]
-    assert window["applications"] == [f"nusantaramart-{gated}"]
+    assert window["applications"] == [f"nusantaramart-{gated}", f"nusantaramart-{gated}-data"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v[0] for v in VARIANTS])
@@ -75,7 +84,8 @@ def test_only_release_managers_may_sync_the_gated_city(variant: tuple[str, list[
     (role,) = _project(fleet_docs(collect_variant(tmp_path, *changes)))["spec"]["roles"]
     syncs = [p for p in role["policies"] if ", sync, " in p]
     assert syncs == [
-        f"p, proj:nusantaramart:release-manager, applications, sync, nusantaramart/nusantaramart-{gated}, allow"
+        f"p, proj:nusantaramart:release-manager, applications, sync, nusantaramart/nusantaramart-{gated}, allow",
+        f"p, proj:nusantaramart:release-manager, applications, sync, nusantaramart/nusantaramart-{gated}-data, allow",
     ]
     assert role["groups"] == ["nusantaramart:release-managers"]
 
@@ -85,8 +95,8 @@ def test_moving_the_primary_moves_its_city_to_the_last_wave(tmp_path: Path) -> N
     after = city_applications(collect_variant(tmp_path, partial(set_primary, city="bandung")))
     wave = "argocd.argoproj.io/sync-wave"
     assert {c: a["metadata"]["annotations"][wave] for c, a in after.items()} == {
-        "surabaya": "0",
-        "jakarta": "1",
-        "bandung": "2",
+        "surabaya": "1",
+        "jakarta": "2",
+        "bandung": "3",
     }
     assert "automated" not in after["bandung"]["spec"]["syncPolicy"]

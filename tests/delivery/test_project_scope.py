@@ -7,6 +7,9 @@ from pathlib import Path
 
 from tests.support import FLEET, collect_variant, fleet_docs, set_rollout
 
+# observability, the prerequisites (External Secrets, TopoLVM, external-dns), the mesh and k8gb
+ADDONS_PER_CITY = 5 + 3 + 4 + 1
+
 
 def test_every_rendered_object_fits_the_project(tmp_path: Path) -> None:
     rendered = collect_variant(tmp_path)
@@ -49,7 +52,6 @@ def test_every_application_names_its_destination_and_never_also_gives_a_server(t
             for (kind, _), doc in docs.items()
             if kind == "ApplicationSet"
         ]
-        # The root and each city (or the ApplicationSet), plus ten add-on charts in each of the three cities
-        # (five of observability, four of the mesh, k8gb).
-        assert len(destinations) == (4 if strategy == "app-of-apps" else 2) + 10 * 3
+        # The root, each city's data layer, each city's apps (or the ApplicationSet), and the add-on charts.
+        assert len(destinations) == (7 if strategy == "app-of-apps" else 5) + ADDONS_PER_CITY * 3
         assert all("name" in d and "server" not in d for d in destinations), destinations

@@ -159,6 +159,9 @@ OVERRIDES: dict[str, Any] = {
     "fleet.traffic.mesh.version": "1.31.0",
     "bandung.network.eastwest_address": "10.220.0.11",
     "fleet.observability.stack.storage_headroom_pct": 100,  # +1 % stays within the volume's rounding to GiB
+    "fleet.prerequisites.external_secrets_chart_version": "1.3.3",
+    "fleet.prerequisites.topolvm_chart_version": "15.1.1",
+    "fleet.prerequisites.external_dns_chart_version": "1.21.2",
     "fleet.primary": "bandung",
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",

@@ -6,7 +6,7 @@ from nusantara_fleet.constructs.delivery.addon_application import AddonApplicati
 from nusantara_fleet.constructs.delivery.app_project import AddonsProject, CitiesProject, FleetProject
 from nusantara_fleet.constructs.delivery.application_set import CityApplicationSet
 from nusantara_fleet.constructs.delivery.argocd_cm import ArgoCdConfig
-from nusantara_fleet.constructs.delivery.city_application import CityApplication
+from nusantara_fleet.constructs.delivery.city_application import CityApplication, DataApplication
 from nusantara_fleet.constructs.delivery.cluster_secret import ClusterSecret
 from nusantara_fleet.constructs.delivery.cmd_params import ArgoCdCmdParams
 from nusantara_fleet.constructs.delivery.root_application import RootApplication
@@ -25,6 +25,8 @@ def render_fleet_delivery(chart: RenderChart, *, fleet: Fleet) -> None:
         AddonsProject(chart, fleet=fleet)
         for addon in fleet.addons:
             AddonApplication(chart, fleet=fleet, addon=addon)
+    for city in fleet.cities:
+        DataApplication(chart, fleet=fleet, city=city)
     if fleet.delivery.strategy == "application-set":
         ArgoCdCmdParams(chart, fleet=fleet)
         CityApplicationSet(chart, fleet=fleet)

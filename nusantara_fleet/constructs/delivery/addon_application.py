@@ -43,6 +43,11 @@ class AddonApplication(Manifest):
                         "automated": {"prune": True, "selfHeal": True},
                         "retry": RETRY,
                         "syncOptions": list(ADDON_SYNC_OPTIONS),
+                        **(
+                            {"managedNamespaceMetadata": {"labels": dict(addon.namespace_labels)}}
+                            if addon.namespace_labels
+                            else {}
+                        ),
                     },
                 },
             },

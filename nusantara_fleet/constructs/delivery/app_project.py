@@ -15,6 +15,7 @@ class CitiesProject(Manifest):
         delivery = fleet.delivery
         gated = fleet.gated_city
         gated_app = f"{delivery.project}/{delivery.city_app(gated.name)}"
+        gated_data_app = f"{delivery.project}/{delivery.data_app(gated.name)}"
         role = f"proj:{delivery.project}:{naming.RELEASE_MANAGER}"
         window = delivery.gate_window
         super().__init__(
@@ -43,13 +44,14 @@ class CitiesProject(Manifest):
                             "policies": [
                                 f"p, {role}, applications, get, {delivery.project}/*, allow",
                                 f"p, {role}, applications, sync, {gated_app}, allow",
+                                f"p, {role}, applications, sync, {gated_data_app}, allow",
                             ],
                         }
                     ],
                     "sourceRepos": [delivery.repo_url],
                     "syncWindows": [
                         {
-                            "applications": [delivery.city_app(gated.name)],
+                            "applications": [delivery.city_app(gated.name), delivery.data_app(gated.name)],
                             "clusters": [gated.name],
                             "description": f"{gated.name} waits for a release manager: no automatic sync, "
                             "manual sync allowed",

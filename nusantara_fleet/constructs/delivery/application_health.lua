@@ -9,6 +9,17 @@ if obj.status == nil or obj.status.health == nil or obj.status.sync == nil then
   hs.message = "waiting for child Application status"
   return hs
 end
+-- The gated city waits for a release manager: the parent never waits on it (neither on the human nor on
+-- the gated city's health), so no other city's rollout depends on the gate. Its real state is the message.
+local gated = false
+if obj.metadata ~= nil and obj.metadata.annotations ~= nil then
+  gated = obj.metadata.annotations["$gate_annotation"] == "true"
+end
+if gated then
+  hs.status = "Healthy"
+  hs.message = "gated (synced by a release manager): " .. tostring(obj.status.sync.status) .. ", " .. tostring(obj.status.health.status)
+  return hs
+end
 if obj.operation ~= nil then
   hs.message = "child sync operation requested"
   return hs
@@ -33,18 +44,13 @@ if want.targetRevision ~= nil and #want.targetRevision == 40 and sync.revision ~
   hs.message = "child has not observed pinned revision " .. want.targetRevision
   return hs
 end
--- The gated city waits for a release manager: report its own health so the parent can finish.
-local gated = false
-if obj.metadata ~= nil and obj.metadata.annotations ~= nil then
-  gated = obj.metadata.annotations["$gate_annotation"] == "true"
-end
-if sync.status ~= "Synced" and not gated then
+if sync.status ~= "Synced" then
   if op ~= nil and (op.phase == "Failed" or op.phase == "Error") and op.syncResult ~= nil and op.syncResult.revision == sync.revision then
     hs.status = "Degraded"
     hs.message = "child sync " .. op.phase .. ": " .. tostring(op.message)
     return hs
   end
-  hs.message = "child is " .. tostring(sync.status)
+  hs.message = "child is " .. tostring(obj.status.sync.status)
   return hs
 end
 hs.status = obj.status.health.status

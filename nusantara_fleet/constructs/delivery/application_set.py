@@ -1,8 +1,9 @@
 """The ApplicationSet (application-set strategy): one Application per city, synced by Progressive Syncs.
 
-RollingSync steps follow the rollout order; each step waits until every Application of the previous
-one is healthy. The gated city's step has `maxUpdate: 0`, so the controller never syncs it: a release
-manager does, inside the AppProject's sync window.
+It makes the cities' apps Applications only; their data Applications are the root's own, a wave before
+(city_application.py). RollingSync steps follow the rollout order; each step waits until every
+Application of the previous one is healthy. The gated city's step has `maxUpdate: 0`, so the controller
+never syncs it: a release manager does, inside the AppProject's sync window.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.delivery.labels import application_source, delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import CITY_IGNORE_DIFFERENCES, REVISION_HISTORY, sync_policy
+from nusantara_fleet.model.delivery import APPS_FIRST_WAVE, CITY_IGNORE_DIFFERENCES, REVISION_HISTORY, sync_policy
 
 # Values the generator hands the template; RollingSync steps select Applications by the city label.
 CITY = "{{.city}}"
+DATA_FILES = "{{.dataFiles}}"  # the city's data-layer files, which its data Application syncs
 
 
 def _template_patch() -> str:
@@ -40,7 +42,7 @@ class CityApplicationSet(Manifest):
                 step["maxUpdate"] = 0
             steps.append(step)
         template_labels = {
-            **delivery_labels(fleet=fleet, name=delivery.city_app(CITY)),
+            **delivery_labels(fleet=fleet, name=delivery.city_app(CITY), layer="apps"),
             naming.CITY_LABEL: CITY,
             naming.ROLE_LABEL: "{{.role}}",
             naming.ROLLOUT_STEP_LABEL: "{{.step}}",
@@ -51,7 +53,7 @@ class CityApplicationSet(Manifest):
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "ApplicationSet",
                 "metadata": {
-                    "annotations": {naming.SYNC_WAVE: "0"},
+                    "annotations": {naming.SYNC_WAVE: str(APPS_FIRST_WAVE)},
                     "labels": delivery_labels(fleet=fleet, name=delivery.project),
                     "name": delivery.project,
                     "namespace": delivery.namespace,
@@ -63,6 +65,7 @@ class CityApplicationSet(Manifest):
                                 "elements": [
                                     {
                                         "city": city.name,
+                                        "dataFiles": delivery.data_glob(city.name),
                                         "gated": "true" if city.gated else "false",
                                         "role": city.role,
                                         "step": str(city.wave),
@@ -92,7 +95,7 @@ class CityApplicationSet(Manifest):
                             "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                             "project": delivery.project,
                             "revisionHistoryLimit": REVISION_HISTORY,
-                            "source": application_source(delivery, delivery.city_path(CITY)),
+                            "source": application_source(delivery, delivery.city_path(CITY), exclude=DATA_FILES),
                             # automated sync comes per city from the template patch (never for the gate)
                             "syncPolicy": sync_policy(automated=False),
                         },

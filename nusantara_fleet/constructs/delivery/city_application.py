@@ -1,7 +1,10 @@
-"""One Application per city (app-of-apps strategy): syncs dist/<city> into that city's cluster.
+"""A city's two Applications: its data layer and its apps, both on dist/<city>, split by file name.
 
-Its sync wave in the root is the city's place in the rollout order, so with the Application health
-check in argocd-cm the root applies a city only once the cities before it are healthy.
+The data Applications of every city share one wave of the root (`DATA_WAVE`): etcd needs a quorum of members
+and the replicas need the primary city's member, so the cities' data layers come up together. The apps
+Application (app-of-apps strategy) takes the city's place in the rollout order after them, so with the
+Application health check in argocd-cm the root applies a city's apps only once the cities before it are
+healthy. The gated city's Applications never sync by themselves: a release manager syncs them.
 """
 
 from __future__ import annotations
@@ -13,31 +16,37 @@ from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.delivery import (
     CHILD_APP_SYNC_OPTIONS,
     CITY_IGNORE_DIFFERENCES,
+    DATA_WAVE,
     REVISION_HISTORY,
     sync_policy,
 )
 
 
+def _annotations(*, wave: int, gated: bool) -> dict[str, str]:
+    annotations = {
+        naming.MANIFEST_PATHS: ".",
+        naming.SYNC_OPTIONS: CHILD_APP_SYNC_OPTIONS,
+        naming.SYNC_WAVE: str(wave),
+    }
+    if gated:
+        annotations[naming.GATE_ANNOTATION] = "true"
+    return annotations
+
+
 class CityApplication(Manifest):
     def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
         delivery = fleet.delivery
-        annotations = {
-            naming.MANIFEST_PATHS: ".",
-            naming.SYNC_OPTIONS: CHILD_APP_SYNC_OPTIONS,
-            naming.SYNC_WAVE: str(city.wave),
-        }
-        if city.gated:
-            annotations[naming.GATE_ANNOTATION] = "true"
+        name = delivery.city_app(city.name)
         super().__init__(
             scope,
             {
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "Application",
                 "metadata": {
-                    "annotations": annotations,
+                    "annotations": _annotations(wave=delivery.apps_wave(city), gated=city.gated),
                     "finalizers": [naming.RESOURCES_FINALIZER],
-                    "labels": delivery_labels(fleet=fleet, name=delivery.city_app(city.name), city=city),
-                    "name": delivery.city_app(city.name),
+                    "labels": delivery_labels(fleet=fleet, name=name, city=city, layer="apps"),
+                    "name": name,
                     "namespace": delivery.namespace,
                 },
                 "spec": {
@@ -45,7 +54,41 @@ class CityApplication(Manifest):
                     "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                     "project": delivery.project,
                     "revisionHistoryLimit": REVISION_HISTORY,
-                    "source": application_source(delivery, delivery.city_path(city.name)),
+                    "source": application_source(
+                        delivery, delivery.city_path(city.name), exclude=delivery.data_glob(city.name)
+                    ),
+                    "syncPolicy": sync_policy(automated=delivery.automated(city)),
+                },
+            },
+            plan=(fleet.delivery, city),
+        )
+
+
+class DataApplication(Manifest):
+    """Rendered for both strategies: the ApplicationSet's RollingSync orders the apps only."""
+
+    def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
+        delivery = fleet.delivery
+        name = delivery.data_app(city.name)
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {
+                    "annotations": _annotations(wave=DATA_WAVE, gated=city.gated),
+                    "finalizers": [naming.RESOURCES_FINALIZER],
+                    "labels": delivery_labels(fleet=fleet, name=name, city=city, layer="data"),
+                    "name": name,
+                    "namespace": delivery.namespace,
+                },
+                "spec": {
+                    "destination": {"name": city.name, "namespace": delivery.default_namespace},
+                    "project": delivery.project,
+                    "revisionHistoryLimit": REVISION_HISTORY,
+                    "source": application_source(
+                        delivery, delivery.city_path(city.name), include=delivery.data_glob(city.name)
+                    ),
                     "syncPolicy": sync_policy(automated=delivery.automated(city)),
                 },
             },

@@ -10,7 +10,7 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.delivery.labels import argocd_labels, setup_metadata
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
-from nusantara_fleet.model.delivery import APPLICATIONSET_PARAMS
+from nusantara_fleet.model.delivery import APPLICATIONSET_PARAMS, ARGOCD_CONFIG_SYNC_OPTIONS
 
 
 class ArgoCdCmdParams(Manifest):
@@ -24,6 +24,7 @@ class ArgoCdCmdParams(Manifest):
                     fleet=fleet,
                     name=naming.ARGOCD_CMD_PARAMS,
                     labels=argocd_labels(fleet=fleet, name=naming.ARGOCD_CMD_PARAMS),
+                    sync_options=ARGOCD_CONFIG_SYNC_OPTIONS,
                 ),
                 "data": APPLICATIONSET_PARAMS,
             },

@@ -12,7 +12,7 @@ COMPONENT: naming.Component = "delivery"
 ARGOCD = "argocd"  # the `part-of` value Argo CD requires on the ConfigMaps it reads
 
 
-def delivery_labels(*, fleet: Fleet, name: str, city: City | None = None) -> dict[str, str]:
+def delivery_labels(*, fleet: Fleet, name: str, city: City | None = None, layer: str | None = None) -> dict[str, str]:
     labels = naming.fleet_labels(
         project=fleet.spec.project, name=name, component=COMPONENT, version=naming.GENERATOR_VERSION
     )
@@ -22,6 +22,8 @@ def delivery_labels(*, fleet: Fleet, name: str, city: City | None = None) -> dic
             naming.ROLE_LABEL: city.role,
             naming.ROLLOUT_STEP_LABEL: str(city.wave),
         }
+    if layer is not None:
+        labels[naming.LAYER_LABEL] = layer
     return labels
 
 
@@ -30,20 +32,33 @@ def argocd_labels(*, fleet: Fleet, name: str) -> dict[str, str]:
     return {**delivery_labels(fleet=fleet, name=name), naming.PART_OF_LABEL: ARGOCD}
 
 
-def setup_metadata(*, fleet: Fleet, name: str, labels: dict[str, str]) -> dict[str, object]:
+def setup_metadata(
+    *, fleet: Fleet, name: str, labels: dict[str, str], sync_options: str | None = None
+) -> dict[str, object]:
     """Metadata of the objects Argo CD needs before any city syncs (projects, its own config)."""
+    annotations = {naming.SYNC_WAVE: str(FLEET_SETUP_WAVE)}
+    if sync_options is not None:
+        annotations[naming.SYNC_OPTIONS] = sync_options
     return {
-        "annotations": {naming.SYNC_WAVE: str(FLEET_SETUP_WAVE)},
+        "annotations": annotations,
         "labels": labels,
         "name": name,
         "namespace": fleet.delivery.namespace,
     }
 
 
-def application_source(delivery: Delivery, path: str) -> dict[str, Any]:
-    """One folder of `dist/` at the revision Argo CD follows; each folder is flat (one file per object)."""
+def application_source(
+    delivery: Delivery, path: str, *, include: str | None = None, exclude: str | None = None
+) -> dict[str, Any]:
+    """One folder of `dist/` at the revision Argo CD follows; each folder is flat (one file per object).
+    `include`/`exclude`: the file globs that split a city's folder into its data and apps Applications."""
+    directory: dict[str, Any] = {"recurse": False}
+    if include is not None:
+        directory["include"] = include
+    if exclude is not None:
+        directory["exclude"] = exclude
     return {
-        "directory": {"recurse": False},
+        "directory": directory,
         "path": path,
         "repoURL": delivery.repo_url,
         "targetRevision": delivery.target_revision,

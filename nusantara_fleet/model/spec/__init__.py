@@ -23,6 +23,7 @@ from nusantara_fleet.model.spec.platform import (
     ResourceClasses,
     TargetsSpec,
 )
+from nusantara_fleet.model.spec.prerequisites import PrerequisitesSpec
 from nusantara_fleet.model.spec.traffic import TrafficSpec
 from nusantara_fleet.model.spec.workloads import (
     CacheSpec,
@@ -82,6 +83,10 @@ class FleetSpec(Spec):
     report_cache: CacheSpec = Field(default=CacheSpec(), description="The per-city report cache.")
     network_policy: NetworkPolicySpec = Field(default=NetworkPolicySpec(), description="Cluster facts for policies.")
     traffic: TrafficSpec = Field(description="Traffic between the cities: mesh, locality failover, global DNS.")
+    prerequisites: PrerequisitesSpec = Field(
+        default=PrerequisitesSpec(),
+        description="The charts every city needs before the data layer: External Secrets, TopoLVM, external-dns.",
+    )
     payment_providers: list[ExternalPeerSpec] = Field(
         default=[],
         description="Payment providers the payment services may call (the only egress outside the fleet). "
