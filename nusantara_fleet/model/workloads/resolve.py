@@ -27,7 +27,9 @@ from nusantara_fleet import naming
 from nusantara_fleet.model.capacity.demand import ALL_TRAFFIC_PCT, Demand
 from nusantara_fleet.model.cities import WORKLOAD_POOL, City, CityService, Endpoint, Service
 from nusantara_fleet.model.data.layer import DataLayer
-from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE
+from nusantara_fleet.model.data.plans import Identity, SecretPlan
+from nusantara_fleet.model.data.roles import PASSWORD_KEY
+from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE, CA, POSTGRES_SERVER, Tls
 from nusantara_fleet.model.pods import Spread
 from nusantara_fleet.model.provenance import traced
 from nusantara_fleet.model.spec import FleetSpec
@@ -35,6 +37,7 @@ from nusantara_fleet.model.spec.common import memory_mib
 from nusantara_fleet.model.spec.platform import ContainerResources
 from nusantara_fleet.model.workloads.plans import (
     App,
+    AppDatabase,
     AppNetwork,
     Cache,
     CityWorkloads,
@@ -59,6 +62,13 @@ NODE_SKEW = 1
 ZONE_SKEW = 1
 # The spread puts a surge pod on any node with room, so a rollout starts a new pod before stopping an old one.
 MAX_SURGE, MAX_UNAVAILABLE = 1, 0
+# PostgreSQL's server CA in the apps namespace, from the server certificate's own key in the store: only
+# the CA property is fetched, so no key leaves the data namespace.
+POSTGRES_CA = Tls(naming.POSTGRES_CA_SECRET, POSTGRES_SERVER.store_key)
+DB_PASSWORD_ENV = "DB_PASSWORD"  # the one database value not in the ConfigMap: from the service's Secret
+# Reads try DB_READ_HOSTS in order and take the first that answers: local replicas before any local
+# member before another city. (`prefer-standby` would pick a far replica over the local leader.)
+READ_TARGET_SESSION_ATTRS = "any"
 
 
 def scaling(spec: FleetSpec, demand: Demand, city: City, service: Service) -> Scaling:
@@ -95,7 +105,6 @@ class _Fleet:
         self.services = services
         self.data = data
         self.primary = next(city for city in cities if city.is_primary)
-        self.leader_cities = tuple(next(c for c in cities if c.name == name) for name in data.leader_cities)
         port = spec.database.postgres_port
         self.write = Endpoint(data.host(self.primary.name, naming.WRITE_SERVICE), port)
         self.write_hosts = data.write_hosts if data.quorum else (self.write.host,)
@@ -202,13 +211,21 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
         **_telemetry(spec, city, service),
     }
     if service.spec.database:
-        read = f.reporting if service.spec.reads == "reporting" else f.read
+        reporting = service.spec.reads == "reporting"
+        read = f.reporting if reporting else f.read
+        login = f.data.layout.login(service.name)
+        read_hosts = f.data.read_hosts(city.name, reporting=reporting)
         config.update(
             {
-                "DB_NAME": service.name,
+                "DB_NAME": f.data.layout.database,
                 "DB_READ_HOST": read.host,
+                "DB_READ_HOSTS": ",".join(f"{host}:{read.port}" for host in read_hosts),
                 "DB_READ_PORT": str(read.port),
+                "DB_READ_TARGET_SESSION_ATTRS": READ_TARGET_SESSION_ATTRS,
+                "DB_SCHEMA": login.schema,
                 "DB_SSLMODE": BY_NAME_SSLMODE,
+                "DB_SSLROOTCERT": POSTGRES_CA.ca,
+                "DB_USER": login.role,
             }
         )
         if service.writes:
@@ -238,7 +255,6 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         for other in f.services:
             if other.name != service.name and other.spec.routes:
                 by_port.setdefault(other.spec.port, []).append(other.name)
-    writer = service.spec.database and service.writes
     return AppNetwork(
         ingress_namespace=f.edge_namespace if exposed else None,
         ingress_services=() if exposed or not service.spec.routes else (spec.edge_service,),
@@ -246,7 +262,10 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         database_namespace=spec.namespaces.data if service.spec.database else None,
         # PostgreSQL only: Patroni's REST API is the members' and the promotion Job's, never an app's.
         database_ports=(spec.database.postgres_port,) if service.spec.database else (),
-        write_cidrs=tuple(other.network.pod_cidr for other in f.leader_cities if writer and other.name != city.name),
+        # Every other city: writes reach the leader wherever it is, reads fall back to other cities' members.
+        database_cidrs=tuple(
+            other.network.pod_cidr for other in f.cities if service.spec.database and other.name != city.name
+        ),
         write_port=f.write.port,
         cache=service.spec.cache,
         cache_port=spec.report_cache.port,
@@ -314,7 +333,53 @@ def _app(f: _Fleet, city: City, city_service: CityService) -> App:
         pdb_min_available=PDB_MIN_AVAILABLE,
         # A pod that never became ready may always be evicted: a broken rollout must not block a node drain.
         pdb_unhealthy_eviction="AlwaysAllow",
+        database=_database(service),
     )
+
+
+def _database(service: Service) -> AppDatabase | None:
+    if not service.spec.database:
+        return None
+    return AppDatabase(
+        password_env=DB_PASSWORD_ENV,
+        password_secret=naming.database_secret(service.name),
+        password_key=PASSWORD_KEY,
+        ca_volume=POSTGRES_CA.secret,
+        ca_secret=POSTGRES_CA.secret,
+        ca_key=CA,
+        ca_dir=POSTGRES_CA.dir,
+    )
+
+
+@traced
+def _secrets(f: _Fleet) -> tuple[SecretPlan, ...]:
+    """Each database service's password and PostgreSQL's CA, as ExternalSecrets in the apps namespace."""
+    store = f.spec.database.secrets
+    version = naming.GENERATOR_VERSION
+
+    def identity(name: str) -> Identity:
+        return Identity(name=name, app=name, version=version)
+
+    logins = tuple(
+        SecretPlan(
+            identity=identity(login.secret),
+            store=store.store,
+            store_key=login.store_key,
+            properties=(PASSWORD_KEY,),
+            refresh=store.refresh,
+        )
+        for login in f.data.layout.logins
+    )
+    if not logins:
+        return ()
+    ca = SecretPlan(
+        identity=identity(POSTGRES_CA.secret),
+        store=store.store,
+        store_key=f"{store.path}/{POSTGRES_CA.store_key}",
+        properties=(CA,),
+        refresh=store.refresh,
+    )
+    return (*logins, ca)
 
 
 @traced
@@ -352,7 +417,12 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
 
 def _plan(f: _Fleet, city: City) -> CityWorkloads:
     apps = tuple(_app(f, city, city_service) for city_service in city.services)
-    return CityWorkloads(apps=apps, edge=_edge(f, next(app for app in apps if app.exposed)), cache=_cache(f, city))
+    return CityWorkloads(
+        apps=apps,
+        edge=_edge(f, next(app for app in apps if app.exposed)),
+        cache=_cache(f, city),
+        secrets=_secrets(f),
+    )
 
 
 @traced
