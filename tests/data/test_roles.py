@@ -92,7 +92,11 @@ def test_a_recap_without_a_writing_order_service_is_refused(tmp_path: Path) -> N
         order["routes"] = [route for route in order["routes"] if route["access"] != "write"]
 
     envs = variant_envs(tmp_path, lambda envs: edit_yaml(envs / "fleet.yaml", read_only))
-    with pytest.raises(ConfigError, match="the recap totals the tables of service `order`"):
+    message = (
+        r"database.recap.source: the recap totals the orders of service `order`, which must be a service that "
+        r"uses the database and has a `write` route \(writers: payment\)"
+    )
+    with pytest.raises(ConfigError, match=message):
         load_fleet(envs)
 
 

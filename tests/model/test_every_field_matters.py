@@ -157,6 +157,7 @@ OVERRIDES: dict[str, Any] = {
     "fleet.observability.traces.collector_chart_version": "0.122.6",
     "fleet.observability.traces.tempo_chart_version": "1.19.0",
     "fleet.primary": "bandung",
+    "fleet.database.recap.source": "payment",  # another service with a write route
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",
     "fleet.services[1].rps_per_pod": 50,
@@ -179,6 +180,8 @@ OVERRIDES: dict[str, Any] = {
 COMPANIONS: dict[str, dict[Path_, Any]] = {
     # the gated city rolls out last: a new primary moves to the end of the order
     "fleet.primary": {("rollout", "order"): ["surabaya", "jakarta", "bandung"]},
+    # the recap totals the order service's tables: a renamed order service is still its source
+    "fleet.services[1].name": {("database", "recap", "source"): "orders"},
 }
 # Fields that act only with another switch: both sides of the comparison get these settings.
 CONTEXT: dict[str, dict[Path_, Any]] = {

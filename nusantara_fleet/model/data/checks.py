@@ -76,5 +76,5 @@ def check_data(spec: FleetSpec, layer: DataLayer, sources: Sources) -> list[Prob
         )
     recap = recap_source_problem(spec)
     if recap is not None:
-        problems.append(sources.fleet_problem(("services",), recap))
+        problems.append(sources.fleet_problem(("database", "recap", "source"), recap))
     return problems

@@ -3,8 +3,9 @@
 One database (`database.recap.database`, `shop`) holds every service's data, one schema per service named
 after it. A service with `write` routes owns its schema (it runs its own migrations and DML there); a
 read-only service's schema is owned by the database owner (`shop`, which loads the reference data and runs
-the recap) and the service may only read it. The recap, as the owner, totals the order service's tables
-into `report.daily_item_totals`; services with `reads: reporting` read the `report` schema. Every role
+the recap) and the service may only read it. The recap, as the owner, totals the tables of the service
+`database.recap.source` names (the order service's `orders` and `order_items`) into
+`report.daily_item_totals`; services with `reads: reporting` read the `report` schema. Every role
 logs in with its own password from the secret store, never a shared one, and nothing else is granted:
 `PUBLIC` loses its default rights on the database and on the `public` schema.
 
@@ -21,9 +22,6 @@ from nusantara_fleet import naming
 from nusantara_fleet.model.spec import FleetSpec
 from nusantara_fleet.model.spec.workloads import ServiceSpec
 
-# The recap reads the order service's `orders` and `order_items` (model/data/scripts/recap.sql): the
-# tables and their schema are the same decision, so they live side by side.
-RECAP_SOURCE = "order"
 REPORT_SCHEMA = "report"  # where the recap writes its materialized views
 PASSWORD_KEY = "password"  # the key of every service's password Secret
 OWNER_PASSWORD_ENV = "OWNER_PASSWORD"
@@ -86,7 +84,7 @@ def _writes(service: ServiceSpec) -> bool:
 
 
 def database_layout(spec: FleetSpec) -> Layout:
-    """The layout of the fleet's services that use the database; `RECAP_SOURCE` must be one that writes."""
+    """The layout of the fleet's services that use the database (`recap_source_problem` judges the recap's source)."""
     store = spec.database.secrets
     logins = []
     for service in spec.services:
@@ -111,7 +109,7 @@ def database_layout(spec: FleetSpec) -> Layout:
     return Layout(
         database=spec.database.recap.database,
         owner=naming.DATABASE_OWNER,
-        recap_source=RECAP_SOURCE,
+        recap_source=spec.database.recap.source,
         report_schema=REPORT_SCHEMA,
         logins=tuple(logins),
     )
@@ -119,11 +117,13 @@ def database_layout(spec: FleetSpec) -> Layout:
 
 def recap_source_problem(spec: FleetSpec) -> str | None:
     """Why the recap would read a schema nobody writes, or None when its source is a writing service."""
-    source = next((s for s in spec.services if s.name == RECAP_SOURCE), None)
+    name = spec.database.recap.source
+    source = next((s for s in spec.services if s.name == name), None)
     if source is None or not source.database or not _writes(source):
+        writers = ", ".join(s.name for s in spec.services if s.database and _writes(s)) or "none"
         return (
-            f"the recap totals the tables of service `{RECAP_SOURCE}` (orders, order_items), which must use the "
-            "database and have a `write` route"
+            f"the recap totals the orders of service `{name}`, which must be a service that uses the database "
+            f"and has a `write` route (writers: {writers})"
         )
     return None
 

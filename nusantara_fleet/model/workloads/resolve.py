@@ -4,15 +4,17 @@ How a request travels (both edge modes):
 
     client ─TLS─▶ edge (ingress-nginx or a Gateway API proxy) ─▶ `gateway` Service of the city
            ─▶ the owning service's Service in the same city (route table in the gateway's config)
-           ─▶ reads: the city's own PostgreSQL replicas
+           ─▶ reads: the city's own PostgreSQL replicas, then any of its members, then the other cities'
            ─▶ writes: the primary city's leader, over the routable pod networks
 
 Every HTTP hop stays in the user's city; only the database connection of a `write` route crosses to the
-primary city. That keeps a transaction's many statements on one connection to the leader, and lets a
-failover move every write by changing `primary` alone: the write endpoint, each write route's
-`writes_to`, and the network policy that opens the primary city's pod network all follow it. When
-Patroni fails over on its own (quorum mode), clients also get every city's write Service in the order
-of succession and the policies open those cities, so writes follow the leader before envs/ does.
+primary city, and a read's only when its city has no member left to serve it (`DataLayer.read_hosts`).
+That keeps a transaction's many statements on one connection to the leader, and lets a failover move
+every write by changing `primary` alone: the write endpoint and each write route's `writes_to` follow it.
+When Patroni fails over on its own (quorum mode), clients also get every city's write Service in the
+order of succession, so writes follow the leader before envs/ does. The network policies open the other
+cities' pod networks on PostgreSQL's port to every database service in any mode, so a failover changes
+no policy. Each service logs in as its own role (`model/data/roles.py`), its password from its Secret.
 
 A canary splits a service's traffic by weight where its callers choose a backend: at the edge for the
 exposed service (ingress-nginx canary annotations, or weighted Gateway API `backendRefs`), and in the
