@@ -182,6 +182,9 @@ COMPANIONS: dict[str, dict[Path_, Any]] = {
     "fleet.primary": {("rollout", "order"): ["surabaya", "jakarta", "bandung"]},
     # the recap totals the order service's tables: a renamed order service is still its source
     "fleet.services[1].name": {("database", "recap", "source"): "orders"},
+    # an order service that no longer writes (or uses no database) cannot be the recap's source
+    "fleet.services[1].routes[0].access": {("database", "recap", "source"): "payment"},
+    "fleet.services[1].database": {("database", "recap", "source"): "payment"},
 }
 # Fields that act only with another switch: both sides of the comparison get these settings.
 CONTEXT: dict[str, dict[Path_, Any]] = {

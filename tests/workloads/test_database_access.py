@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from nusantara_fleet.model import load_fleet
+from nusantara_fleet.model import Fleet, load_fleet
+from nusantara_fleet.model.workloads import App
 from nusantara_fleet.validate import cross_object
 from nusantara_fleet.validate.documents import load_documents
-from tests.support import DIST, ENVS, city_docs
+from tests.support import DIST, ENVS, city_docs, edit_yaml, render_variant
 
 FLEET = load_fleet(ENVS)
 DATABASE_SERVICES = ("order", "payment", "inventory", "catalog", "report")
 ZONE = "db.nusantaramart.internal"
 LOCAL = "data.svc.cluster.local"
-# The other cities in the order traffic fails over: the primary, then database.failover.preference.
+# The other cities in `database.failover.preference` order (jakarta, bandung, surabaya), never reordered by `primary`.
 OTHERS = {"jakarta": ("bandung", "surabaya"), "bandung": ("jakarta", "surabaya"), "surabaya": ("jakarta", "bandung")}
 CIDRS = {"bandung": "10.20.0.0/16", "surabaya": "10.30.0.0/16", "jakarta": "10.10.0.0/16"}
 
@@ -36,6 +38,30 @@ def test_reads_fall_back_local_then_the_other_cities_in_failover_order(city: str
     assert (config["DB_NAME"], config["DB_USER"], config["DB_SCHEMA"]) == ("shop", f"app_{service}", service)
     assert config["DB_SSLROOTCERT"] == "/etc/tls/postgres-ca/ca.crt"
     assert "DB_PASSWORD" not in config, "the password comes from the Secret only"
+
+
+def test_a_primary_switch_reorders_no_read_fallback_and_no_policy(tmp_path: Path) -> None:
+    """Reads never depend on `primary`: a commit moving it (and the gated city to the end of the rollout)
+    changes no service's read hosts and no service's network policy."""
+
+    def move(envs: Path) -> None:
+        def change(fleet: dict[str, Any]) -> None:
+            fleet["primary"] = "bandung"
+            fleet["rollout"]["order"] = ["surabaya", "jakarta", "bandung"]
+
+        edit_yaml(envs / "fleet.yaml", change)
+
+    moved, out = render_variant(tmp_path, move)
+    for city in OTHERS:
+        for service in DATABASE_SERVICES:
+            before, after = _app(FLEET, city, service).config, _app(moved, city, service).config
+            assert after["DB_READ_HOSTS"] == before["DB_READ_HOSTS"], (city, service)
+            policy = ("NetworkPolicy", service)
+            assert city_docs(out, city)[policy]["spec"] == city_docs(DIST, city)[policy]["spec"], (city, service)
+
+
+def _app(fleet: Fleet, city: str, service: str) -> App:
+    return next(app for app in fleet.workloads.city(city).apps if app.name == service)
 
 
 def test_every_city_publishes_its_ready_members_for_the_others_fallback() -> None:

@@ -106,6 +106,8 @@ class _Fleet:
         self.cities = cities
         self.services = services
         self.data = data
+        # Once, outside every traced builder: a service's plan reads its own login, not every service's spec.
+        self.layout = data.layout
         self.primary = next(city for city in cities if city.is_primary)
         port = spec.database.postgres_port
         self.write = Endpoint(data.host(self.primary.name, naming.WRITE_SERVICE), port)
@@ -215,11 +217,11 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
     if service.spec.database:
         reporting = service.spec.reads == "reporting"
         read = f.reporting if reporting else f.read
-        login = f.data.layout.login(service.name)
+        login = f.layout.login(service.name)
         read_hosts = f.data.read_hosts(city.name, reporting=reporting)
         config.update(
             {
-                "DB_NAME": f.data.layout.database,
+                "DB_NAME": f.layout.database,
                 "DB_READ_HOST": read.host,
                 "DB_READ_HOSTS": ",".join(f"{host}:{read.port}" for host in read_hosts),
                 "DB_READ_PORT": str(read.port),
@@ -265,8 +267,9 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         # PostgreSQL only: Patroni's REST API is the members' and the promotion Job's, never an app's.
         database_ports=(spec.database.postgres_port,) if service.spec.database else (),
         # Every other city: writes reach the leader wherever it is, reads fall back to other cities' members.
+        # Sorted: a reordered rollout or failover list must not rewrite the policy.
         database_cidrs=tuple(
-            other.network.pod_cidr for other in f.cities if service.spec.database and other.name != city.name
+            sorted(other.network.pod_cidr for other in f.cities if service.spec.database and other.name != city.name)
         ),
         write_port=f.write.port,
         cache=service.spec.cache,
@@ -370,7 +373,7 @@ def _secrets(f: _Fleet) -> tuple[SecretPlan, ...]:
             properties=(PASSWORD_KEY,),
             refresh=store.refresh,
         )
-        for login in f.data.layout.logins
+        for login in f.layout.logins
     )
     if not logins:
         return ()
