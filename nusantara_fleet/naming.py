@@ -459,3 +459,27 @@ TOPOLVM_CHARTS = "https://topolvm.github.io/topolvm"
 TOPOLVM_NAMESPACE = "topolvm-system"  # the namespace the chart's webhooks and docs assume
 EXTERNAL_DNS = "external-dns"
 EXTERNAL_DNS_CHARTS = "https://kubernetes-sigs.github.io/external-dns"
+
+# --- database roles and credentials ------------------------------------------------------------------------
+ANY_MEMBER_SERVICE = "postgres-any"  # every ready member that may lead: a city's reads when it has no replica
+ROLES_JOB = "postgres-roles"  # the hook Job (and its ConfigMap) that keeps the roles and grants in sync
+ROLES_SCRIPT = "roles.sql"
+POSTGRES_CA_SECRET = "postgres-ca"  # PostgreSQL's server CA in the apps namespace (the clients' verify-full)
+DATABASE_SECRET_SUFFIX = "-database"  # a service's database password Secret: `<service>-database`
+DATABASE_OWNER = "shop"  # owns the database and the read-only schemas, runs the recap
+ARGOCD_HOOK = "argocd.argoproj.io/hook"
+ARGOCD_HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
+
+
+def database_secret(service: str) -> str:
+    return f"{service}{DATABASE_SECRET_SUFFIX}"
+
+
+def roles_secret(service: str) -> str:
+    """The copy of a service's password the roles Job reads in the data namespace."""
+    return f"{ROLES_JOB}-{service}"
+
+
+def database_login(service: str) -> str:
+    """A service's PostgreSQL role: `app_<service>`, never a bare service name (`order` is a keyword)."""
+    return f"app_{service.replace('-', '_')}"

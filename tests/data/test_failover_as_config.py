@@ -46,13 +46,14 @@ def test_primary_bandung_moves_everything_consistently(tmp_path: Path, mode: str
             "jakarta": {"type": "physical"},
             "surabaya": {"type": "physical"},
         }
-    # The recap and the promotion run in the primary city only.
+    # The recap, the promotion and the roles Job run in the primary city only.
     jobs = sorted(
         str(p) for p, d in data_docs(out).items() if d["kind"] in ("Job", "CronJob") and "backup" not in str(p)
     )
     assert jobs == [
         "bandung/CronJob.postgres-recap.k8s.yaml",
         "bandung/Job.postgres-promote-bandung.k8s.yaml",
+        "bandung/Job.postgres-roles.k8s.yaml",
     ]
     # The apps' write routing follows: every app config that names a write host names Bandung's.
     tree = read_tree(out)

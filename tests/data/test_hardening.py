@@ -176,7 +176,9 @@ def test_clients_that_connect_by_name_verify_it_and_members_only_the_ca(quorum: 
     postgres_names = _names(quorum, "postgres-server-tls")
     assert postgres_names == [
         *WRITE_HOSTS,
+        *(f"postgres-any.{city}.{ZONE}" for city in ("bandung", "surabaya", "jakarta")),  # reads' fallback
         "postgres-read.data.svc.cluster.local",
+        "postgres-any.data.svc.cluster.local",
         "postgres-reporting.data.svc.cluster.local",
     ]
     recap = env(quorum[WORKLOADS["recap"]])
@@ -187,6 +189,7 @@ def test_clients_that_connect_by_name_verify_it_and_members_only_the_ca(quorum: 
         assert config["DB_SSLMODE"] == "verify-full"
         hosts = [
             config["DB_READ_HOST"],
+            *(host.rsplit(":", 1)[0] for host in config["DB_READ_HOSTS"].split(",")),
             *(host.rsplit(":", 1)[0] for host in config.get("DB_WRITE_HOSTS", "").split(",") if host),
         ]
         assert set(hosts) <= set(postgres_names), service

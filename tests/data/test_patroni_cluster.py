@@ -51,7 +51,7 @@ from typing import Any
 import pytest
 import yaml
 
-from nusantara_fleet import cli
+from nusantara_fleet import cli, naming
 from nusantara_fleet.model import load_fleet
 from tests.data.local_cluster import (
     ALLOWED,
@@ -84,6 +84,7 @@ from tests.data.local_cluster import (
     tail,
     wait_for,
 )
+from tests.data.service_clients import ROLE_PASSWORDS, SUBSTITUTED, Client, job_client, run, service_client
 from tests.support import ENVS, edit_yaml, render_tree, render_variant, set_primary
 
 CITIES = ("jakarta", "bandung", "surabaya")
@@ -106,6 +107,7 @@ class Drill:
         self.base_backup = root / "base"
         self.extra: list[Member] = []  # members outside the three cities (the restore)
         self.acked: list[tuple[int, float]] = []  # (id, wall time the commit was acknowledged)
+        self.closed = free_ports(1)[0]  # where a Service with no endpoint "is": nothing listens there
 
     def write(self, member: Member, batch: str, timeout: float = 5) -> int:
         row = int(psql(member, f"INSERT INTO drill (batch) VALUES ('{batch}') RETURNING id", timeout=timeout))
@@ -369,28 +371,223 @@ def test_a_rows_reach_every_replica_within_the_rpo(drill: Drill) -> None:
     assert max(lags.values()) <= rpo
 
 
-def test_recap_refreshes_the_reporting_view_on_the_primary_and_replicas_serve_it(drill: Drill) -> None:
-    """The rendered recap SQL, run twice against the leader (first refresh, then a concurrent one)."""
-    jakarta, surabaya = drill.members["jakarta"], drill.members["surabaya"]
-    sql = drill.root / "recap.sql"
-    sql.write_text(load_yaml(drill.dist / "jakarta" / "ConfigMap.postgres-recap.k8s.yaml")["data"]["recap.sql"])
+def _selects(drill: Drill, city: str) -> Any:
+    """What each rendered host name selects right now, as the Services would by Patroni's role label: the
+    write Service the leader only, the read (and, with no reporting member on loopback, the reporting)
+    Service a replica only, `postgres-any` every running member; None where nothing is behind the name."""
+    zone = drill.fleet.spec.database.cross_city_domain
+
+    def role(member: Member) -> str:
+        try:
+            return "leader" if drill.is_leader(member) else ("replica" if drill.role(member) == "replica" else "")
+        except Exception:  # a stopped member answers nothing
+            return ""
+
+    def selects(host: str) -> int | None:
+        service, _, rest = host.partition(".")
+        target = rest.partition(".")[0] if rest.endswith(zone) else city
+        member = drill.members[target]
+        wanted = {
+            naming.WRITE_SERVICE: ("leader",),
+            naming.READ_SERVICE: ("replica",),
+            naming.REPORTING_SERVICE: ("replica",),
+            naming.ANY_MEMBER_SERVICE: ("leader", "replica"),
+        }[service]
+        return member.pg_port if role(member) in wanted else None
+
+    return selects
+
+
+def _service(drill: Drill, city: str, service: str, access: str) -> Client:
+    config = load_yaml(drill.dist / city / f"ConfigMap.{service}-config.k8s.yaml")["data"]
+    deployment = load_yaml(drill.dist / city / f"Deployment.{service}.k8s.yaml")
+    client = service_client(
+        config, deployment, access=access, selects=_selects(drill, city), closed=drill.closed, ca=str(drill.certs.ca)
+    )
+    assert client.changed <= SUBSTITUTED, client.changed - SUBSTITUTED
+    return client
+
+
+def _answers(client: Client, query: str, expected: str) -> bool:
+    return run(client, query) == expected
+
+
+def _database_services(drill: Drill) -> list[tuple[str, bool]]:
+    return [(service.name, service.writes) for service in drill.fleet.services if service.spec.database]
+
+
+def _roles_job(drill: Drill) -> tuple[Client, Path, tuple[str, ...]]:
+    job = load_yaml(drill.dist / "jakarta" / "Job.postgres-roles.k8s.yaml")
+    script = drill.root / "roles.sql"
+    script.write_text(load_yaml(drill.dist / "jakarta" / "ConfigMap.postgres-roles.k8s.yaml")["data"]["roles.sql"])
+    client = job_client(
+        job,
+        selects=_selects(drill, "jakarta"),
+        closed=drill.closed,
+        ca=str(drill.certs.ca),
+        superuser=PASSWORDS["superuser"],
+    )
+    secrets = {name for name, value in client.rendered.items() if value.startswith("secret:")}
+    assert client.changed <= SUBSTITUTED | secrets, client.changed - SUBSTITUTED - secrets
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[0] == "psql" and command[-1].startswith("--file=")
+    return client, script, tuple(command[1:-1])
+
+
+GRANTS = (
+    "SELECT string_agg(r.rolname || ':' || r.rolcanlogin || ':' || coalesce(s.setconfig::text, ''), ' ' "
+    "ORDER BY r.rolname, s.setconfig::text) || ' | ' || (SELECT string_agg(nspname || '=' || nspowner::regrole "
+    "|| coalesce(nspacl::text, ''), ' ' ORDER BY nspname) FROM pg_namespace "
+    "WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema') "
+    "|| ' | ' || (SELECT string_agg(defaclacl::text, ' ' ORDER BY defaclacl::text) FROM pg_default_acl) "
+    "FROM pg_roles r LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid "
+    "WHERE r.rolname = 'shop' OR r.rolname LIKE 'app\\_%'"
+)
+
+
+def test_the_rendered_roles_script_creates_the_layout_and_a_second_run_changes_nothing(drill: Drill) -> None:
+    """The roles Job's script, with the Job's own environment (addresses, CA and passwords substituted), run
+    twice against the cluster: the database, a schema per service, a role per service; the same catalog after."""
+    jakarta = drill.members["jakarta"]
+    client, script, args = _roles_job(drill)
+    run(client, str(script), file=True, args=args)
+    first = psql(jakarta, GRANTS, database="shop")
+    run(client, str(script), file=True, args=args)
+    assert psql(jakarta, GRANTS, database="shop") == first
+    layout = drill.fleet.data.layout
+    schemas = psql(
+        jakarta,
+        "SELECT string_agg(nspname || '=' || nspowner::regrole, ' ' ORDER BY nspname) FROM pg_namespace "
+        "WHERE nspname NOT LIKE 'pg_%' AND nspname NOT IN ('information_schema', 'public')",
+        database="shop",
+    )
+    assert schemas.split() == [f"{schema}={owner}" for schema, owner in layout.schemas]
+    # The reference data the read-only services serve, loaded by the schemas' owner.
     psql(
         jakarta,
+        "SET ROLE shop; CREATE TABLE catalog.products (id int PRIMARY KEY, name text); "
+        "INSERT INTO catalog.products VALUES (1, 'batik'); "
+        "CREATE TABLE inventory.stock (item_id int PRIMARY KEY, quantity int); "
+        "INSERT INTO inventory.stock VALUES (1, 5)",
+        database="shop",
+    )
+    print(f"\nroles script: run twice, same roles, schemas and grants the second time ({schemas})")
+
+
+def test_every_service_writes_and_reads_with_its_rendered_settings(drill: Drill) -> None:
+    """Each writer, from each city, creates its table in its own schema and writes through DB_WRITE_HOSTS
+    (to Jakarta's leader); every service in every city reads through DB_READ_HOSTS, served by its own city's
+    replica in Bandung and Surabaya and, Jakarta having no replica on loopback, by Jakarta's leader next."""
+    services = _database_services(drill)
+    for name, writes in services:
+        if not writes:
+            continue
+        for city in CITIES:
+            client = _service(drill, city, name, "write")
+            run(client, "CREATE TABLE IF NOT EXISTS service_check (city text PRIMARY KEY)")
+            run(client, f"INSERT INTO service_check VALUES ('{city}')")
+            assert run(client, "SELECT current_user || ' ' || current_schema() || ' ' || inet_server_port()") == (
+                f"app_{name} {name} {drill.members['jakarta'].pg_port}"
+            )
+    reads = {"inventory": "SELECT quantity FROM stock", "catalog": "SELECT name FROM products"}
+    served: dict[str, str] = {}
+    for city in CITIES:
+        for name, writes in services:
+            if name == "report":
+                continue  # the recap's view, read once the recap has run (below)
+            client = _service(drill, city, name, "read")
+            query = "SELECT count(*) FROM service_check" if writes else reads[name]
+            expected = str(len(CITIES)) if writes else {"inventory": "5", "catalog": "batik"}[name]
+            wait_for(f"{name} reading in {city}", partial(_answers, client, query, expected), 10)
+            served[city] = run(client, "SELECT inet_server_port()")
+    assert served == {city: str(drill.members[city].pg_port) for city in CITIES}
+    print("\nevery service wrote through DB_WRITE_HOSTS and read through DB_READ_HOSTS in every city")
+
+
+def test_a_read_only_role_cannot_write_and_a_writer_only_its_own_schema(drill: Drill) -> None:
+    catalog = _service(drill, "jakarta", "catalog", "read")  # Jakarta's reads land on the leader
+    assert run(catalog, "SELECT pg_is_in_recovery()") == "f"
+    with pytest.raises(RuntimeError, match="read-only transaction"):
+        run(catalog, "INSERT INTO products VALUES (2, 'songket')")
+    with pytest.raises(RuntimeError, match="permission denied for table products"):
+        run(catalog, "BEGIN READ WRITE; INSERT INTO products VALUES (2, 'songket'); COMMIT")
+    with pytest.raises(RuntimeError, match="permission denied for schema catalog"):
+        run(catalog, "BEGIN READ WRITE; CREATE TABLE catalog.mine (id int); COMMIT")
+    payment = _service(drill, "bandung", "payment", "write")
+    with pytest.raises(RuntimeError, match=r'permission denied for schema "?order"?'):
+        run(payment, 'SELECT count(*) FROM "order".service_check')
+    print(
+        "\nread-only role: refused to write (read-only session, then no grant); a writer cannot read another's schema"
+    )
+
+
+def test_recap_refreshes_the_reporting_view_on_the_primary_and_replicas_serve_it(drill: Drill) -> None:
+    """The rendered recap CronJob (its SQL, arguments and environment, as the owner role) run twice against the
+    leader over the order service's tables, which the order service created and filled with its own role;
+    the report service reads the view with its rendered settings in Surabaya."""
+    cron_job = load_yaml(drill.dist / "jakarta" / "CronJob.postgres-recap.k8s.yaml")
+    container = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    sql = drill.root / "recap.sql"
+    sql.write_text(load_yaml(drill.dist / "jakarta" / "ConfigMap.postgres-recap.k8s.yaml")["data"]["recap.sql"])
+    recap = job_client(
+        {"spec": {"template": {"spec": {"containers": [container]}}}},
+        selects=_selects(drill, "jakarta"),
+        closed=drill.closed,
+        ca=str(drill.certs.ca),
+        superuser=PASSWORDS["superuser"],
+    )
+    recap.env["PGPASSWORD"] = ROLE_PASSWORDS["shop"]  # the recap logs in as the owner, with the app password
+    assert recap.env["PGUSER"] == drill.fleet.data.layout.owner
+    args = tuple(container["command"][1:-1])
+    order = _service(drill, "bandung", "order", "write")
+    run(
+        order,
         "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL); "
         "CREATE TABLE order_items (order_id bigint REFERENCES orders, item_id bigint NOT NULL, "
         "quantity int NOT NULL, unit_price numeric NOT NULL); "
         "INSERT INTO orders VALUES (1, '2026-11-27 10:00+07'), (2, '2026-11-27 23:30+07'); "
         "INSERT INTO order_items VALUES (1, 7, 2, 1000), (2, 7, 1, 1000), (2, 8, 5, 10)",
     )
-    psql(jakarta, str(sql), file=True)
-    psql(
-        jakarta, "INSERT INTO orders VALUES (3, '2026-11-28 01:00+07'); INSERT INTO order_items VALUES (3, 7, 4, 1000)"
-    )
-    psql(jakarta, str(sql), file=True)
+    run(recap, str(sql), file=True, args=args)
+    run(order, "INSERT INTO orders VALUES (3, '2026-11-28 01:00+07'); INSERT INTO order_items VALUES (3, 7, 4, 1000)")
+    run(recap, str(sql), file=True, args=args)
     query = "SELECT day, item_id, quantity, revenue, orders FROM report.daily_item_totals ORDER BY 1, 2"
     expected = ["2026-11-27|7|3|3000|2", "2026-11-27|8|5|50|1", "2026-11-28|7|4|4000|1"]
-    assert psql(jakarta, query).splitlines() == expected
-    wait_for("the refreshed view on surabaya", lambda: psql(surabaya, query).splitlines() == expected, 10)
+    report = _service(drill, "surabaya", "report", "read")
+    wait_for("the refreshed view on surabaya", lambda: run(report, query).splitlines() == expected, 10)
+    assert run(report, "SELECT inet_server_port()") == str(drill.members["surabaya"].pg_port)
+
+
+def test_reads_fall_back_to_the_next_city_when_a_citys_only_member_is_stopped(drill: Drill) -> None:
+    """Surabaya's only member stopped: its services' reads go on, served through DB_READ_HOSTS by the next city
+    in the stated order (Jakarta, the primary); with the member back they are local again."""
+    surabaya = drill.members["surabaya"]
+    catalog = _service(drill, "surabaya", "catalog", "read")
+    assert run(catalog, "SELECT inet_server_port()") == str(surabaya.pg_port)
+    kill(surabaya.patroni)
+    kill_postmaster(surabaya)
+    started = time.monotonic()
+    fallback = _service(drill, "surabaya", "catalog", "read")  # the Services' endpoints as they are now
+    assert run(fallback, "SELECT name FROM products") == "batik"
+    served = run(fallback, "SELECT inet_server_port()")
+    order = _service(drill, "surabaya", "order", "read")
+    assert run(order, "SELECT count(*) FROM service_check") == str(len(CITIES))
+    expected = drill.fleet.data.read_hosts("surabaya", reporting=False)[2]
+    assert expected.startswith(f"{naming.ANY_MEMBER_SERVICE}.jakarta.")
+    assert served == str(drill.members["jakarta"].pg_port)
+    print(
+        f"\nsurabaya's only member stopped: reads served by jakarta ({expected}) in {time.monotonic() - started:.1f} s"
+    )
+    statefulset = load_yaml(drill.dist / "surabaya" / "StatefulSet.postgres-surabaya.k8s.yaml")
+    drill.start_patroni(surabaya, surabaya.root / "patroni.yml", statefulset)
+    wait_for("surabaya streaming again", partial(drill.streaming, "surabaya"), 60)
+    wait_for(
+        "surabaya's reads local again",
+        lambda: (
+            run(_service(drill, "surabaya", "catalog", "read"), "SELECT inet_server_port()") == str(surabaya.pg_port)
+        ),
+        30,
+    )
 
 
 def _run_promotion_job(drill: Drill, dist: Path, city: str) -> str:

@@ -163,6 +163,7 @@ OVERRIDES: dict[str, Any] = {
     "fleet.prerequisites.topolvm_chart_version": "15.1.1",
     "fleet.prerequisites.external_dns_chart_version": "1.21.2",
     "fleet.primary": "bandung",
+    "fleet.database.recap.source": "payment",  # another service with a write route
     "fleet.rollout.order": ["surabaya", "bandung", "jakarta"],
     "fleet.edge_service": "catalog",
     "fleet.services[1].rps_per_pod": 50,
@@ -189,6 +190,11 @@ OVERRIDES: dict[str, Any] = {
 COMPANIONS: dict[str, dict[Path_, Any]] = {
     # the gated city rolls out last: a new primary moves to the end of the order
     "fleet.primary": {("rollout", "order"): ["surabaya", "jakarta", "bandung"]},
+    # the recap totals the order service's tables: a renamed order service is still its source
+    "fleet.services[1].name": {("database", "recap", "source"): "orders"},
+    # an order service that no longer writes (or uses no database) cannot be the recap's source
+    "fleet.services[1].routes[0].access": {("database", "recap", "source"): "payment"},
+    "fleet.services[1].database": {("database", "recap", "source"): "payment"},
 }
 # Fields that act only with another switch: both sides of the comparison get these settings.
 CONTEXT: dict[str, dict[Path_, Any]] = {

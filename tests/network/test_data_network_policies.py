@@ -50,6 +50,7 @@ WORKLOADS: dict[str, tuple[str, str, int]] = {
     "promote": ("Job", "postgres-promote-{city}", 13),
     "recap": ("CronJob", "postgres-recap", 14),
     "backup": ("CronJob", "postgres-backup", 15),
+    "roles": ("Job", "postgres-roles", 16),
     "order": ("Deployment", "order", 20),
     "catalog": ("Deployment", "catalog", 21),
     "report": ("Deployment", "report", 22),
@@ -88,7 +89,7 @@ IN_CITY = [
     ("order", "reporting", 5432, False),
     ("report", "reporting", 5432, True),
     ("report", "reporting", 8008, False),
-    ("report", "member", 5432, False),
+    ("report", "member", 5432, True),  # its fallback when the reporting members are down
     ("gateway", "member", 5432, False),
     # Members reach each other on both ports; the promotion Job the REST API and etcd.
     ("member", "member", 5432, True),
@@ -104,6 +105,11 @@ IN_CITY = [
     ("recap", "member", 5432, True),
     ("recap", "member", 8008, False),
     ("recap", "reporting", 5432, False),
+    # The roles Job sets roles and grants on the leader, through PostgreSQL only.
+    ("roles", "member", 5432, True),
+    ("roles", "member", 8008, False),
+    ("roles", "reporting", 5432, False),
+    ("roles", "etcd", 2379, False),
     ("backup", "member", 8008, False),
     ("backup", "reporting", 5432, False),
     ("order", "etcd", 2379, False),
@@ -122,7 +128,9 @@ def test_who_reaches_the_database_in_a_city(quorum: Tree, src: str, dst: str, po
 ACROSS = [
     ("order", "member", 5432, True),  # writes to the primary city's leader
     ("order", "member", 8008, False),
-    ("catalog", "member", 5432, False),  # reads stay in the city
+    ("catalog", "member", 5432, True),  # reads fall back to another city when the city has no member left
+    ("catalog", "member", 8008, False),
+    ("gateway", "member", 5432, False),
     ("member", "member", 5432, True),
     ("member", "member", 8008, True),
     ("member", "etcd", 2379, True),

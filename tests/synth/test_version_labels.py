@@ -52,6 +52,7 @@ def test_a_database_tag_bump_changes_no_etcd_object(tmp_path: Path) -> None:
             (city, "Service", "postgres-reporting"),
             *((city, "ExternalSecret", name) for name in ("postgres-credentials", "postgres-object-storage")),
             *((city, "ExternalSecret", name) for name in ("postgres-server-tls", "patroni-api-tls", "etcd-client-tls")),
+            (city, "Service", "postgres-any"),
         }
     expected |= {
         ("jakarta", "CronJob", "postgres-recap"),
@@ -59,6 +60,9 @@ def test_a_database_tag_bump_changes_no_etcd_object(tmp_path: Path) -> None:
         ("jakarta", "NetworkPolicy", "postgres-recap-egress"),
         ("jakarta", "Job", "postgres-promote-jakarta"),
         ("jakarta", "NetworkPolicy", "postgres-promote-egress"),
+        ("jakarta", "Job", "postgres-roles"),
+        ("jakarta", "ConfigMap", "postgres-roles"),
+        ("jakarta", "NetworkPolicy", "postgres-roles-egress"),
     }
     assert changed == expected
 

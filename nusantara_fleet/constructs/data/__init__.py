@@ -8,6 +8,7 @@ from nusantara_fleet.constructs.data.jobs import CronJob, Job
 from nusantara_fleet.constructs.data.network_policy import NetworkPolicy
 from nusantara_fleet.constructs.data.pdb import PodDisruptionBudget
 from nusantara_fleet.constructs.data.rbac import Role, RoleBinding, ServiceAccount
+from nusantara_fleet.constructs.data.roles_job import HookJob
 from nusantara_fleet.constructs.data.service import Service
 from nusantara_fleet.constructs.data.statefulset import StatefulSet
 from nusantara_fleet.constructs.data.storage_class import StorageClass
@@ -40,3 +41,5 @@ def render_city_data(chart: RenderChart, *, fleet: Fleet, city: City) -> None:
         CronJob(chart, city=city, namespace=ns, plan=cron_job)
     for job in plan.jobs:
         Job(chart, city=city, namespace=ns, plan=job)
+    for hook in plan.hooks:
+        HookJob(chart, city=city, namespace=ns, plan=hook)

@@ -87,8 +87,8 @@ def _app_egress(app: App) -> list[dict[str, Any]]:
     rules.append({"ports": tcp(net.telemetry_port), "to": [namespace_peer(net.monitoring_namespace)]})
     if net.database_namespace is not None:
         rules.append({"ports": tcp(*net.database_ports), "to": [namespace_peer(net.database_namespace)]})
-    if net.write_cidrs:
-        rules.append({"ports": tcp(net.write_port), "to": [{"ipBlock": {"cidr": cidr}} for cidr in net.write_cidrs]})
+    if net.database_cidrs:
+        rules.append({"ports": tcp(net.write_port), "to": [{"ipBlock": {"cidr": cidr}} for cidr in net.database_cidrs]})
     if net.cache:
         rules.append({"ports": tcp(net.cache_port), "to": [services_peer((net.cache_name,))]})
     for peer in net.peers:

@@ -6,6 +6,7 @@ from constructs import Construct
 
 from nusantara_fleet.constructs.workloads.app_config import AppConfig
 from nusantara_fleet.constructs.workloads.deployment import Deployment
+from nusantara_fleet.constructs.workloads.external_secret import AppExternalSecret
 from nusantara_fleet.constructs.workloads.gateway import Gateway
 from nusantara_fleet.constructs.workloads.hpa import HorizontalPodAutoscaler
 from nusantara_fleet.constructs.workloads.httproute import HTTPRoute, HTTPSRedirect
@@ -19,6 +20,8 @@ from nusantara_fleet.model import City, Fleet
 
 def render_city_workloads(scope: Construct, *, fleet: Fleet, city: City) -> None:
     plan = fleet.workloads.city(city)
+    for secret in plan.secrets:
+        AppExternalSecret(scope, fleet=fleet, city=city, plan=secret)
     for app in plan.apps:
         version = app.stable.version
         ServiceAccount(scope, fleet=fleet, city=city, name=app.name, version=version, plan=app)

@@ -6,6 +6,8 @@ to canary pods: the split is by weight, where the callers choose (see model/work
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from nusantara_fleet import naming
@@ -24,12 +26,31 @@ class Deployment(Manifest):
         selector = city.selector(variant.name)
         health = {"httpGet": {"path": app.health_path, "port": "http"}}
         facts = app.facts
-        volumes: list[dict[str, object]] = [{"configMap": {"name": facts.config_map}, "name": facts.volume}]
-        mounts: list[dict[str, object]] = [{"mountPath": facts.path, "name": facts.volume, "readOnly": True}]
+        volumes: list[dict[str, Any]] = [{"configMap": {"name": facts.config_map}, "name": facts.volume}]
+        mounts: list[dict[str, Any]] = [{"mountPath": facts.path, "name": facts.volume, "readOnly": True}]
         if app.tmp_size_mib:
             volumes.append({"emptyDir": {"sizeLimit": f"{app.tmp_size_mib}Mi"}, "name": TMP_VOLUME})
             mounts.append({"mountPath": TMP_PATH, "name": TMP_VOLUME})
-        container = {
+        env: list[dict[str, Any]] = []
+        database = app.database
+        if database is not None:
+            env.append(
+                {
+                    "name": database.password_env,
+                    "valueFrom": {"secretKeyRef": {"key": database.password_key, "name": database.password_secret}},
+                }
+            )
+            volumes.append(
+                {
+                    "name": database.ca_volume,
+                    "secret": {
+                        "items": [{"key": database.ca_key, "path": database.ca_key}],
+                        "secretName": database.ca_secret,
+                    },
+                }
+            )
+            mounts.append({"mountPath": database.ca_dir, "name": database.ca_volume, "readOnly": True})
+        container: dict[str, Any] = {
             "envFrom": [{"configMapRef": {"name": naming.config_name(app.name)}}],
             "image": variant.image,
             "imagePullPolicy": app.pull_policy,
@@ -45,6 +66,8 @@ class Deployment(Manifest):
             "startupProbe": pod.probe(health, app.probes.startup),
             "volumeMounts": mounts,
         }
+        if env:
+            container["env"] = env
         super().__init__(
             scope,
             {

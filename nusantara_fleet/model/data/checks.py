@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nusantara_fleet.errors import Problem
 from nusantara_fleet.model.data.layer import DataLayer
+from nusantara_fleet.model.data.roles import recap_source_problem
 from nusantara_fleet.model.problems import Sources
 from nusantara_fleet.model.spec import FleetSpec
 
@@ -101,4 +102,7 @@ def check_data(spec: FleetSpec, layer: DataLayer, sources: Sources) -> list[Prob
                 "change: raise retry_timeout_seconds",
             )
         )
+    recap = recap_source_problem(spec)
+    if recap is not None:
+        problems.append(sources.fleet_problem(("database", "recap", "source"), recap))
     return problems

@@ -1,7 +1,7 @@
 """The data namespace's network policies: deny both ways, then admit exactly the data layer's traffic.
 
 Ingress, one policy per port set and pod set, since each has its own clients:
-- PostgreSQL (5432) on the members: the Patroni pods (replication), the recap, the services that read
+- PostgreSQL (5432) on the members: the Patroni pods (replication), the recap, the roles Job, the services that read
   the replicas or write, and the other cities' pod networks (their apps' writes, their members'
   replication); on the reporting members: the Patroni pods and the services that read from them;
 - Patroni's REST API (8008): the Patroni pods, the promotion Job and the other cities' pod networks
@@ -16,7 +16,8 @@ Egress, one policy per workload, after DNS for every pod:
 - Patroni pods: each other and the other cities on 5432 and 8008, etcd on 2379, the city's object
   storage (WAL-G) and the Kubernetes API (the DCS in standby-clusters mode, the role callback in quorum);
 - etcd: the other cities' members on 2380;
-- the backup: the Kubernetes API (`kubectl exec`); the recap: the city's members on 5432;
+- the backup: the Kubernetes API (`kubectl exec`); the recap: the city's members on 5432; the roles Job:
+  the members on 5432, here and in the other cities (wherever the leader is);
 - the promotion Job: the REST API (and etcd in quorum mode, the Kubernetes API otherwise).
 
 The object storage is reached on its endpoint's port: at the networks `object_storage.cidrs` lists, else
@@ -61,6 +62,7 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
     etcd = PodSelector(labels=city.selector(naming.ETCD))
     promote = PodSelector(labels=city.selector(naming.PROMOTE_JOB))
     recap = PodSelector(labels=city.selector(naming.RECAP_JOB))
+    roles = PodSelector(labels=city.selector(naming.ROLES_JOB))
     backup = PodSelector(labels=city.selector(naming.BACKUP_JOB))
     api_server = TrafficRule(
         peers=tuple(Peer(cidr=cidr) for cidr in net.api_server_cidrs), ports=(net.api_server_port,)
@@ -97,7 +99,10 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
             naming.POSTGRES_POLICY,
             leaders,
             ingress=(
-                TrafficRule(peers=(Peer(pods=PATRONI_PODS), Peer(pods=recap), *member_readers, *others), ports=(pg,)),
+                TrafficRule(
+                    peers=(Peer(pods=PATRONI_PODS), Peer(pods=recap), Peer(pods=roles), *member_readers, *others),
+                    ports=(pg,),
+                ),
             ),
         ),
         policy(
@@ -168,13 +173,20 @@ def network_policies(spec: FleetSpec, layer: DataLayer, city: City) -> tuple[Net
                 egress=(TrafficRule(peers=(Peer(pods=leaders),), ports=(pg,)),),
             ),
             policy(naming.egress_policy(naming.PROMOTE_JOB), promote, egress=promotion),
+            # The roles Job finds the leader through the write Services, which may be in another city.
+            policy(
+                naming.egress_policy(naming.ROLES_JOB),
+                roles,
+                egress=(TrafficRule(peers=(Peer(pods=leaders), *others), ports=(pg,)),),
+            ),
         ]
     return tuple(policies)
 
 
 def _database_clients(spec: FleetSpec, city: City) -> tuple[tuple[Peer, ...], tuple[Peer, ...]]:
-    """The apps' pods that may connect to the members (those reading the replicas, and every writer) and to
-    the reporting members (those reading them), by the service label every pod of a service carries."""
+    """The apps' pods that may connect to the members (every database service: the replicas' readers and
+    the writers, and the reporting readers' fallback when the reporting members are down) and to the
+    reporting members (those reading them), by the service label every pod of a service carries."""
     apps = spec.namespaces.apps
     members: list[Peer] = []
     reporting: list[Peer] = []
@@ -183,8 +195,7 @@ def _database_clients(spec: FleetSpec, city: City) -> tuple[tuple[Peer, ...], tu
         if not service.spec.database:
             continue
         peer = Peer(namespace=apps, pods=PodSelector(labels=naming.service_selector(service.name)))
-        if service.spec.reads == "replicas" or service.writes:
-            members.append(peer)
+        members.append(peer)
         if service.spec.reads == "reporting":
             reporting.append(peer)
     return tuple(members), tuple(reporting)

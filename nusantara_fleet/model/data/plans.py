@@ -200,6 +200,15 @@ class JobPlan:
 
 
 @dataclass(frozen=True)
+class HookJobPlan:
+    """A Job Argo CD runs as a hook of the city's sync (`phase`), recreated on every sync (`delete_policy`)."""
+
+    job: JobPlan
+    phase: Literal["Sync"]
+    delete_policy: Literal["BeforeHookCreation"]
+
+
+@dataclass(frozen=True)
 class CityDataPlan:
     """Every data-layer object of one city, in the order they are rendered."""
 
@@ -214,3 +223,4 @@ class CityDataPlan:
     etcd: StatefulSetPlan | None
     cron_jobs: tuple[CronJobPlan, ...]
     jobs: tuple[JobPlan, ...]
+    hooks: tuple[HookJobPlan, ...] = ()

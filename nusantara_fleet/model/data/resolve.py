@@ -42,6 +42,7 @@ from nusantara_fleet.model.data.plans import (
     CronJobPlan,
     DatabaseRole,
     DisruptionPlan,
+    HookJobPlan,
     Identity,
     JobPlan,
     MemberKind,
@@ -52,6 +53,7 @@ from nusantara_fleet.model.data.plans import (
     StatefulSetPlan,
     StorageClassPlan,
 )
+from nusantara_fleet.model.data.roles import OWNER_PASSWORD_ENV, PASSWORD_KEY, roles_sql
 from nusantara_fleet.model.data.tls import (
     BY_NAME_SSLMODE,
     CA,
@@ -82,7 +84,6 @@ from nusantara_fleet.model.spec import FleetSpec
 
 POSTGRES_UID = 999  # the `postgres` user of the Debian PostgreSQL packages the image is built from
 NONROOT_UID = 65532  # the distroless `nonroot` user the etcd and kubectl images run as
-APP_USER = "shop"  # owner of the services' database; the recap refreshes its views as the owner
 # Patroni's documented probe timings: /liveness fails only when the HA loop stalls for a whole ttl. The
 # REST API speaks TLS only; its GETs need no client certificate, which the kubelet never presents.
 PATRONI_PROBE = Probe(
@@ -116,6 +117,12 @@ TMP_VOLUME_SIZE = "1Gi"  # pgpass and the temp files of sorts that spill from wo
 CONFIG_MODE = 0o555  # the role callback is executed straight from the mount
 RECAP_DIR = "/etc/recap"
 PROMOTE_DIR = "/etc/promote"
+ROLES_DIR = "/etc/roles"
+# The roles Job retries while the leader is not up yet (first rollout, failover): libpq fails fast and
+# the Job's backoff (10 s doubling, 6 tries) waits about ten minutes in all before the sync reports it.
+ROLES_BACKOFF = 6
+# A name in the write list whose city is down must not hold up the next one for long.
+ROLES_CONNECT_TIMEOUT_SECONDS = 10
 # The REST API's basic-auth user, and the keys of the credentials Secret (the same in every city: a
 # standby streams the primary's catalog, so its users are the primary's).
 RESTAPI_USER_KEY, RESTAPI_PASSWORD_KEY = "restapi-username", "restapi-password"
@@ -169,8 +176,20 @@ def _secrets(c: _City) -> tuple[SecretPlan, ...]:
             certificate=certificate,
         )
 
+    # The roles Job (primary city) sets every service's password from the same keys the services read.
+    logins = c.layer.layout.logins if c.city.is_primary else ()
     return (
         secret(naming.CREDENTIALS_SECRET, "credentials", CREDENTIAL_KEYS),
+        *(
+            SecretPlan(
+                identity=c.identity(login.job_secret, version=naming.GENERATOR_VERSION),
+                store=store.store,
+                store_key=login.store_key,
+                properties=(PASSWORD_KEY,),
+                refresh=store.refresh,
+            )
+            for login in logins
+        ),
         secret(naming.OBJECT_STORAGE_SECRET, f"object-storage/{c.city.name}", ("access-key-id", "secret-access-key")),
         # Labelled with the version of what mounts them: etcd's own two with etcd's, the rest with Patroni's.
         *(
@@ -397,6 +416,18 @@ def _services(c: _City) -> tuple[ServicePlan, ...]:
             dns_ttl=None,
             runtime_labels=(naming.PATRONI_ROLE_LABEL,),
         ),
+        # Every ready member that may lead, by its cross-city name too: the reads' fallback when the city
+        # has no replica (its only member leads, or is lost), here and in the other cities.
+        ServicePlan(
+            identity=c.identity(naming.ANY_MEMBER_SERVICE),
+            selector=members,
+            ports=(pg,),
+            headless=True,
+            publish_not_ready=False,
+            dns_host=c.layer.host(c.city.name, naming.ANY_MEMBER_SERVICE),
+            dns_ttl=ttl,
+            runtime_labels=(),
+        ),
         # The reporting members; every city's reporting probe reaches them by their cross-city name, so
         # the Service is headless, like the leader's: external-dns publishes the pods' routable addresses.
         ServicePlan(
@@ -592,13 +623,14 @@ def _backup(c: _City) -> CronJobPlan:
 def _recap(c: _City) -> tuple[ConfigPlan, CronJobPlan]:
     """Runs the recap SQL against the leader; replicas everywhere then serve the refreshed views."""
     database = c.spec.database
+    layout = c.layer.layout
     data = {naming.RECAP_SCRIPT: script(naming.RECAP_SCRIPT)}
     config = ConfigPlan(identity=c.identity(naming.RECAP_JOB), data=data, checksum=checksum(data))
     env = (
         EnvVar("PGHOST", value=c.layer.host(c.city.name, naming.WRITE_SERVICE)),
         EnvVar("PGPORT", value=str(database.postgres_port)),
-        EnvVar("PGDATABASE", value=database.recap.database),
-        EnvVar("PGUSER", value=APP_USER),
+        EnvVar("PGDATABASE", value=layout.database),
+        EnvVar("PGUSER", value=layout.owner),
         EnvVar("PGPASSWORD", secret=SecretKey(naming.CREDENTIALS_SECRET, "app-password")),
         EnvVar("PGSSLMODE", value=BY_NAME_SSLMODE),
         EnvVar("PGSSLROOTCERT", value=POSTGRES_SERVER.ca),
@@ -616,7 +648,14 @@ def _recap(c: _City) -> tuple[ConfigPlan, CronJobPlan]:
             c,
             name=naming.RECAP_JOB,
             image=c.layer.image,
-            command=("psql", "--no-psqlrc", "--set=ON_ERROR_STOP=1", f"--file={RECAP_DIR}/{naming.RECAP_SCRIPT}"),
+            command=(
+                "psql",
+                "--no-psqlrc",
+                "--set=ON_ERROR_STOP=1",
+                f"--set=source_schema={layout.recap_source}",
+                f"--set=report_schema={layout.report_schema}",
+                f"--file={RECAP_DIR}/{naming.RECAP_SCRIPT}",
+            ),
             account=None,
             uid=POSTGRES_UID,
             env=env,
@@ -754,11 +793,15 @@ def plan_city(spec: FleetSpec, layer: DataLayer, city: City) -> CityDataPlan:
     configs = [config, etcd_cluster(c)] if layer.quorum else [config]
     cron_jobs = [_backup(c)]
     jobs = []
+    hooks = []
     if city.is_primary:
         recap_config, recap_job = _recap(c)
         configs.append(recap_config)
         cron_jobs.append(recap_job)
         jobs.append(_promotion(c))
+        roles_config, roles_hook = _roles(c)
+        configs.append(roles_config)
+        hooks.append(roles_hook)
     return CityDataPlan(
         storage_class=_storage_class(c),
         secrets=_secrets(c),
@@ -771,6 +814,7 @@ def plan_city(spec: FleetSpec, layer: DataLayer, city: City) -> CityDataPlan:
         etcd=_etcd(c) if layer.quorum else None,
         cron_jobs=tuple(cron_jobs),
         jobs=tuple(jobs),
+        hooks=tuple(hooks),
     )
 
 
@@ -794,3 +838,48 @@ def restore_plans(
         cluster=scope_of(c.here, target),
     )
     return plan, members
+
+
+@traced
+def _roles(c: _City) -> tuple[ConfigPlan, HookJobPlan]:
+    """Keeps the database, schemas, roles, passwords and grants of `model/data/roles.py` in sync on the leader.
+
+    A Sync hook in the data layer's wave: Argo CD starts the apps' wave only once it has succeeded, so no
+    service starts before its role can log in; recreated on every sync, so a changed template or a rotated
+    password is applied by the next sync. It finds the leader as the services' writes do.
+    """
+    database = c.spec.database
+    layout = c.layer.layout
+    data = {naming.ROLES_SCRIPT: roles_sql(layout)}
+    config = ConfigPlan(identity=c.identity(naming.ROLES_JOB), data=data, checksum=checksum(data))
+    hosts = c.layer.write_hosts if c.layer.quorum else (c.layer.host(c.layer.primary, naming.WRITE_SERVICE),)
+    credentials = naming.CREDENTIALS_SECRET
+    env = (
+        EnvVar("PGHOST", value=",".join(hosts)),
+        EnvVar("PGPORT", value=str(database.postgres_port)),
+        EnvVar("PGDATABASE", value="postgres"),
+        EnvVar("PGUSER", value=SUPERUSER),
+        EnvVar("PGPASSWORD", secret=SecretKey(credentials, "superuser-password")),
+        EnvVar("PGSSLMODE", value=BY_NAME_SSLMODE),
+        EnvVar("PGSSLROOTCERT", value=POSTGRES_SERVER.ca),
+        EnvVar("PGTARGETSESSIONATTRS", value="read-write"),
+        EnvVar("PGCONNECT_TIMEOUT", value=str(ROLES_CONNECT_TIMEOUT_SECONDS)),
+        EnvVar(OWNER_PASSWORD_ENV, secret=SecretKey(credentials, "app-password")),
+        *(EnvVar(login.password_env, secret=SecretKey(login.job_secret, PASSWORD_KEY)) for login in layout.logins),
+    )
+    job = JobPlan(
+        identity=c.identity(naming.ROLES_JOB),
+        backoff_limit=ROLES_BACKOFF,
+        pod=_batch_pod(
+            c,
+            name=naming.ROLES_JOB,
+            image=c.layer.image,
+            command=("psql", "--no-psqlrc", "--set=ON_ERROR_STOP=1", f"--file={ROLES_DIR}/{naming.ROLES_SCRIPT}"),
+            account=None,
+            uid=POSTGRES_UID,
+            env=env,
+            mounts=(Mount("roles", ROLES_DIR, read_only=True), POSTGRES_SERVER.mount()),
+            volumes=(Volume("roles", config_map=naming.ROLES_JOB), POSTGRES_SERVER.volume(ca_only=True)),
+        ),
+    )
+    return config, HookJobPlan(job=job, phase="Sync", delete_policy="BeforeHookCreation")

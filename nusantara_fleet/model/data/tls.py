@@ -70,18 +70,22 @@ ETCD_CLIENT = Tls(naming.ETCD_CLIENT_TLS, "tls/etcd-client")
 def certificates(layer: DataLayer, namespace: str) -> tuple[tuple[Tls, CertificateUse], ...]:
     """Every certificate the layer uses, with the DNS names its clients verify and its usages.
 
-    PostgreSQL: the write Services by their cross-city names (the apps' writes, the recap) and the local
-    read and reporting Services (the apps' reads). The REST API: the write Services' names, which the
+    PostgreSQL: the write Services by their cross-city names (the apps' writes, the recap, the roles Job),
+    every city's ready members by theirs and the local read, members and reporting Services (the apps'
+    reads and their fallbacks). The REST API: the write Services' names, which the
     promotion Job checks before promoting; it also authenticates each member to the others (`/failsafe`).
     etcd (quorum only): members and clients find each other by `etcd.<city>.<zone>`; peers authenticate
     each other, and Patroni authenticates itself to the client port.
     """
     write = layer.write_hosts
     local = tuple(
-        naming.cluster_local_host(name, namespace) for name in (naming.READ_SERVICE, naming.REPORTING_SERVICE)
+        naming.cluster_local_host(name, namespace)
+        for name in (naming.READ_SERVICE, naming.ANY_MEMBER_SERVICE, naming.REPORTING_SERVICE)
     )
+    # Reads fall back to any city's ready members by their cross-city name (`DataLayer.read_hosts`).
+    anywhere = tuple(layer.host(city.name, naming.ANY_MEMBER_SERVICE) for city in layer.cities)
     uses = [
-        (POSTGRES_SERVER, CertificateUse(dns_names=(*write, *local), usages=("server",))),
+        (POSTGRES_SERVER, CertificateUse(dns_names=(*write, *anywhere, *local), usages=("server",))),
         (PATRONI_API, CertificateUse(dns_names=write, usages=("server", "client"))),
     ]
     if layer.quorum:

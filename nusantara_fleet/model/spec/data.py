@@ -164,6 +164,12 @@ class RecapSpec(Spec):
         pattern=DNS_LABEL,
         description="Database the services write to and the recap reads. Default: the shop's name.",
     )
+    source: str = Field(
+        default="order",
+        pattern=DNS_LABEL,
+        description="Service whose `orders` and `order_items` tables (in its schema) the recap totals; it must "
+        "use the database and have a `write` route. Default: the order service records the orders.",
+    )
 
 
 class SecretsSpec(Spec):

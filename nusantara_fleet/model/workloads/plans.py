@@ -12,6 +12,7 @@ from typing import Literal
 from nusantara_fleet import naming
 from nusantara_fleet.model.capacity.demand import Scenario
 from nusantara_fleet.model.cities import City, Pool, Service
+from nusantara_fleet.model.data.plans import SecretPlan
 from nusantara_fleet.model.mesh import MeshTransport
 from nusantara_fleet.model.pods import PullPolicy, Spread
 from nusantara_fleet.model.spec.network import ExternalPeerSpec
@@ -102,7 +103,8 @@ class AppNetwork:
     egress_services: tuple[PortPeers, ...]  # services it calls inside the city
     database_namespace: str | None
     database_ports: tuple[int, ...]
-    write_cidrs: tuple[str, ...]  # pod networks of the other cities that may hold the leader
+    # pod networks of the other cities: the leader may be there, and reads fall back to their members
+    database_cidrs: tuple[str, ...]
     write_port: int
     cache: bool
     cache_port: int
@@ -123,6 +125,19 @@ class FactsMount:
     config_map: str
     volume: str
     path: str
+
+
+@dataclass(frozen=True)
+class AppDatabase:
+    """How a service logs in to PostgreSQL: its password's Secret and variable, the CA it verifies servers with."""
+
+    password_env: str
+    password_secret: str
+    password_key: str
+    ca_volume: str
+    ca_secret: str
+    ca_key: str
+    ca_dir: str
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,7 @@ class App:
     pdb_min_available: int
     pdb_unhealthy_eviction: Literal["AlwaysAllow"]
     facts: FactsMount
+    database: AppDatabase | None = None  # None: the service uses no database
 
     @property
     def name(self) -> str:
@@ -298,6 +314,7 @@ class CityWorkloads:
     apps: tuple[App, ...]
     edge: Edge
     cache: Cache | None
+    secrets: tuple[SecretPlan, ...] = ()  # the apps namespace's ExternalSecrets: passwords and PostgreSQL's CA
 
 
 @dataclass(frozen=True)

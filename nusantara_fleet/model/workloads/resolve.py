@@ -4,15 +4,17 @@ How a request travels (both edge modes):
 
     client ─TLS─▶ edge (ingress-nginx or a Gateway API proxy) ─▶ `gateway` Service of the city
            ─▶ the owning service's Service in the same city (route table in the gateway's config)
-           ─▶ reads: the city's own PostgreSQL replicas
+           ─▶ reads: the city's own PostgreSQL replicas, then any of its members, then the other cities'
            ─▶ writes: the primary city's leader, over the routable pod networks
 
 Every HTTP hop stays in the user's city; only the database connection of a `write` route crosses to the
-primary city. That keeps a transaction's many statements on one connection to the leader, and lets a
-failover move every write by changing `primary` alone: the write endpoint, each write route's
-`writes_to`, and the network policy that opens the primary city's pod network all follow it. When
-Patroni fails over on its own (quorum mode), clients also get every city's write Service in the order
-of succession and the policies open those cities, so writes follow the leader before envs/ does.
+primary city, and a read's only when its city has no member left to serve it (`DataLayer.read_hosts`).
+That keeps a transaction's many statements on one connection to the leader, and lets a failover move
+every write by changing `primary` alone: the write endpoint and each write route's `writes_to` follow it.
+When Patroni fails over on its own (quorum mode), clients also get every city's write Service in the
+order of succession, so writes follow the leader before envs/ does. The network policies open the other
+cities' pod networks on PostgreSQL's port to every database service in any mode, so a failover changes
+no policy. Each service logs in as its own role (`model/data/roles.py`), its password from its Secret.
 
 A canary splits a service's traffic by weight where its callers choose a backend: at the edge for the
 exposed service (ingress-nginx canary annotations, or weighted Gateway API `backendRefs`), and in the
@@ -27,7 +29,9 @@ from nusantara_fleet import naming
 from nusantara_fleet.model.capacity.demand import ALL_TRAFFIC_PCT, Demand
 from nusantara_fleet.model.cities import WORKLOAD_POOL, City, CityService, Endpoint, Service
 from nusantara_fleet.model.data.layer import DataLayer
-from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE
+from nusantara_fleet.model.data.plans import Identity, SecretPlan
+from nusantara_fleet.model.data.roles import PASSWORD_KEY
+from nusantara_fleet.model.data.tls import BY_NAME_SSLMODE, CA, POSTGRES_SERVER, Tls
 from nusantara_fleet.model.mesh import mesh_transport
 from nusantara_fleet.model.pods import Spread
 from nusantara_fleet.model.provenance import traced
@@ -36,6 +40,7 @@ from nusantara_fleet.model.spec.common import memory_mib
 from nusantara_fleet.model.spec.platform import ContainerResources
 from nusantara_fleet.model.workloads.plans import (
     App,
+    AppDatabase,
     AppNetwork,
     Cache,
     CacheExporter,
@@ -73,6 +78,13 @@ MAX_SURGE, MAX_UNAVAILABLE = 1, 0
 # the environment, so a failover updates them in place instead of restarting the pod.
 FACTS_DIR = "/etc/fleet"
 FACTS_VOLUME = "fleet-facts"
+# PostgreSQL's server CA in the apps namespace, from the server certificate's own key in the store: only
+# the CA property is fetched, so no key leaves the data namespace.
+POSTGRES_CA = Tls(naming.POSTGRES_CA_SECRET, POSTGRES_SERVER.store_key)
+DB_PASSWORD_ENV = "DB_PASSWORD"  # the one database value not in the ConfigMap: from the service's Secret
+# Reads try DB_READ_HOSTS in order and take the first that answers: local replicas before any local
+# member before another city. (`prefer-standby` would pick a far replica over the local leader.)
+READ_TARGET_SESSION_ATTRS = "any"
 
 
 def scaling(spec: FleetSpec, demand: Demand, city: City, service: Service) -> Scaling:
@@ -108,8 +120,9 @@ class _Fleet:
         self.cities = cities
         self.services = services
         self.data = data
+        # Once, outside every traced builder: a service's plan reads its own login, not every service's spec.
+        self.layout = data.layout
         self.primary = next(city for city in cities if city.is_primary)
-        self.leader_cities = tuple(next(c for c in cities if c.name == name) for name in data.leader_cities)
         port = spec.database.postgres_port
         self.write = Endpoint(data.host(self.primary.name, naming.WRITE_SERVICE), port)
         self.write_hosts = data.write_hosts if data.quorum else (self.write.host,)
@@ -222,13 +235,21 @@ def _config(f: _Fleet, city: City, service: Service) -> dict[str, str]:
         **_telemetry(spec, city, service),
     }
     if service.spec.database:
-        read = f.reporting if service.spec.reads == "reporting" else f.read
+        reporting = service.spec.reads == "reporting"
+        read = f.reporting if reporting else f.read
+        login = f.layout.login(service.name)
+        read_hosts = f.data.read_hosts(city.name, reporting=reporting)
         config.update(
             {
-                "DB_NAME": service.name,
+                "DB_NAME": f.layout.database,
                 "DB_READ_HOST": read.host,
+                "DB_READ_HOSTS": ",".join(f"{host}:{read.port}" for host in read_hosts),
                 "DB_READ_PORT": str(read.port),
+                "DB_READ_TARGET_SESSION_ATTRS": READ_TARGET_SESSION_ATTRS,
+                "DB_SCHEMA": login.schema,
                 "DB_SSLMODE": BY_NAME_SSLMODE,
+                "DB_SSLROOTCERT": POSTGRES_CA.ca,
+                "DB_USER": login.role,
             }
         )
         if service.writes:
@@ -287,7 +308,6 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         for other in f.services:
             if other.name != service.name and other.spec.routes:
                 by_port.setdefault(other.spec.port, []).append(other.name)
-    writer = service.spec.database and service.writes
     # Callers fail over to another city's pods when their own are gone (DestinationRule locality
     # failover): the edge proxies to the exposed service, the exposed service to the routed ones.
     remote_callers = exposed or bool(service.spec.routes)
@@ -297,7 +317,11 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         database_namespace=spec.namespaces.data if service.spec.database else None,
         # PostgreSQL only: Patroni's REST API is the members' and the promotion Job's, never an app's.
         database_ports=(spec.database.postgres_port,) if service.spec.database else (),
-        write_cidrs=tuple(other.network.pod_cidr for other in f.leader_cities if writer and other.name != city.name),
+        # Every other city: writes reach the leader wherever it is, reads fall back to other cities' members.
+        # Sorted: a reordered rollout or failover list must not rewrite the policy.
+        database_cidrs=tuple(
+            sorted(other.network.pod_cidr for other in f.cities if service.spec.database and other.name != city.name)
+        ),
         write_port=f.write.port,
         cache=service.spec.cache,
         cache_port=spec.report_cache.port,
@@ -372,7 +396,53 @@ def _app(f: _Fleet, city: City, city_service: CityService) -> App:
         # A pod that never became ready may always be evicted: a broken rollout must not block a node drain.
         pdb_unhealthy_eviction="AlwaysAllow",
         facts=FactsMount(config_map=naming.CITY_FACTS, volume=FACTS_VOLUME, path=FACTS_DIR),
+        database=_database(service),
     )
+
+
+def _database(service: Service) -> AppDatabase | None:
+    if not service.spec.database:
+        return None
+    return AppDatabase(
+        password_env=DB_PASSWORD_ENV,
+        password_secret=naming.database_secret(service.name),
+        password_key=PASSWORD_KEY,
+        ca_volume=POSTGRES_CA.secret,
+        ca_secret=POSTGRES_CA.secret,
+        ca_key=CA,
+        ca_dir=POSTGRES_CA.dir,
+    )
+
+
+@traced
+def _secrets(f: _Fleet) -> tuple[SecretPlan, ...]:
+    """Each database service's password and PostgreSQL's CA, as ExternalSecrets in the apps namespace."""
+    store = f.spec.database.secrets
+    version = naming.GENERATOR_VERSION
+
+    def identity(name: str) -> Identity:
+        return Identity(name=name, app=name, version=version)
+
+    logins = tuple(
+        SecretPlan(
+            identity=identity(login.secret),
+            store=store.store,
+            store_key=login.store_key,
+            properties=(PASSWORD_KEY,),
+            refresh=store.refresh,
+        )
+        for login in f.layout.logins
+    )
+    if not logins:
+        return ()
+    ca = SecretPlan(
+        identity=identity(POSTGRES_CA.secret),
+        store=store.store,
+        store_key=f"{store.path}/{POSTGRES_CA.store_key}",
+        properties=(CA,),
+        refresh=store.refresh,
+    )
+    return (*logins, ca)
 
 
 @traced
@@ -437,7 +507,7 @@ def _cache(f: _Fleet, city: City) -> Cache | None:
 def _plan(f: _Fleet, city: City) -> CityWorkloads:
     apps = tuple(_app(f, city, city_service) for city_service in city.services)
     edge = _edge(f, city, next(app for app in apps if app.exposed))
-    return CityWorkloads(apps=apps, edge=edge, cache=_cache(f, city))
+    return CityWorkloads(apps=apps, edge=edge, cache=_cache(f, city), secrets=_secrets(f))
 
 
 def edge_hosts(spec: FleetSpec) -> tuple[tuple[str, str], ...]:
