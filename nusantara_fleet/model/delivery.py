@@ -21,6 +21,7 @@ from nusantara_fleet.model.data.plans import (
     ConfigPlan,
     CronJobPlan,
     DisruptionPlan,
+    HookJobPlan,
     JobPlan,
     NetworkPolicyPlan,
     SecretPlan,
@@ -68,6 +69,7 @@ DATA_PLAN_KINDS: dict[type, tuple[str, ...]] = {
     NetworkPolicyPlan: ("NetworkPolicy",),
     CronJobPlan: ("CronJob",),
     JobPlan: ("Job",),
+    HookJobPlan: ("Job",),
 }
 # Add-on charts ship CRDs too large for client-side apply's last-applied annotation, and create their
 # namespace, which no city Application renders objects into before them.

@@ -207,6 +207,10 @@ class HookJobPlan:
     phase: Literal["Sync"]
     delete_policy: Literal["BeforeHookCreation"]
 
+    @property
+    def identity(self) -> Identity:
+        return self.job.identity
+
 
 @dataclass(frozen=True)
 class CityDataPlan:
