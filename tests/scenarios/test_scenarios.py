@@ -16,7 +16,7 @@ from nusantara_fleet.scenarios.run import DEVIATIONS, Check, UserView, judge_tre
 from nusantara_fleet.scenarios.simulate import FAILOVER, ROUND_ROBIN, Locality, Outage, World, locality_failover
 from nusantara_fleet.validate.documents import load_documents
 from tests.scenarios.conftest import scenario_tree
-from tests.support import DIST, ENVS, render_variant, set_mode
+from tests.support import DIST, render_variant, set_mode
 
 B = "b a branch city's service fully down: catalog in bandung: user in bandung"
 
@@ -171,7 +171,7 @@ def test_a_missing_failover_time_is_caught(tree: Path) -> None:
 
 
 def test_reads_without_a_fallback_stop_with_their_only_replica(tmp_path: Path) -> None:
-    report = judge_tree(scenario_tree(DIST, ENVS, tmp_path / "dist", read_fallback=False))
+    report = judge_tree(scenario_tree(DIST, tmp_path / "dist", read_fallback=False))
     assert (
         "d a replica database down: postgres-bandung-0 in bandung: user in bandung: database reads: expected "
         "catalog: jakarta; inventory: jakarta; order: jakarta; payment: jakarta; report: bandung, the fleet gives "
@@ -214,7 +214,7 @@ def test_standby_clusters_fail_over_by_hand(tmp_path: Path) -> None:
     """A cluster per city: the primary city's own members take over by themselves, another city only once
     `primary` changes, and losing two branches leaves the primary writing."""
     _, out = render_variant(tmp_path, lambda envs: set_mode(envs, "standby-clusters"))
-    report = judge_tree(scenario_tree(out, tmp_path / "envs", tmp_path / "judged"))
+    report = judge_tree(scenario_tree(out, tmp_path / "judged"))
     assert report.divergences() == []
     by_key = {(r.scenario.key, r.scenario.subject): r for r in report.results}
     primary_down = by_key[("c", "jakarta")]
