@@ -31,7 +31,8 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "d": (
         "a replica database down",
-        "its city reads from another local member, else from the nearest city (traffic order); writes unchanged",
+        "its city reads from another local member, else from another city (by name: an order no failover "
+        "changes, so a failover commit restarts no reader); writes unchanged",
     ),
     "e": (
         "the primary database down",
@@ -124,7 +125,8 @@ def _writer(facts: Facts, alive: set[str], members_down: set[str]) -> str | None
 
 
 def _reader(facts: Facts, city: str, alive: set[str], members_down: set[str], reporting: bool) -> str | None:
-    for candidate in traffic_order(facts, city):
+    others = sorted({m.city for m in facts.members} - {city})
+    for candidate in (city, *others):
         if any(
             m.city == candidate and (m.role == REPORTING) == reporting and _live(m, alive, members_down)
             for m in facts.members

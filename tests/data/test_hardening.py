@@ -375,6 +375,6 @@ def test_network_facts_must_be_network_addresses(envs: Path) -> None:
     assert sorted(str(p) for p in caught.value.problems) == [
         "envs/bandung.yaml:10: database.object_storage.cidrs: '192.0.2.7/28' has host bits set; write the network "
         "address '192.0.2.0/28'",
-        "envs/fleet.yaml:205: network_policy.api_server_cidrs: '10.0.0.1/8' has host bits set; write the network "
+        "envs/fleet.yaml:211: network_policy.api_server_cidrs: '10.0.0.1/8' has host bits set; write the network "
         "address '10.0.0.0/8'",
     ]

@@ -112,7 +112,9 @@ def test_the_roles_job_is_a_sync_hook_of_the_primary_city_only() -> None:
     env = {var["name"]: var for var in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["PGTARGETSESSIONATTRS"]["value"] == "read-write"
     assert env["PGHOST"]["value"].split(",") == [
-        f"postgres-write.{city}.db.nusantaramart.internal" for city in ("jakarta", "bandung", "surabaya")
+        # By name, not primary first: a failover commit leaves the Job as it is; `read-write` finds the leader.
+        f"postgres-write.{city}.db.nusantaramart.internal"
+        for city in ("bandung", "jakarta", "surabaya")
     ]
     for login in LAYOUT.logins:
         ref = env[login.password_env]["valueFrom"]["secretKeyRef"]

@@ -120,12 +120,12 @@ def realistic(tmp_path_factory: pytest.TempPathFactory) -> FleetDiff:
 
 
 SURABAYA = [
-    "**surabaya** · wave 0 · +0 -0 ±31 (11 only labels or checksums)",
+    "**surabaya** · wave 0 · +0 -0 ±26 (5 only labels or checksums)",
     "- rollout wave 1 → 0",
     "- `order` `ghcr.io/nusantaramart/order:2.4.0` → `2.5.0` (Deployment shop/order)",
 ]
 JAKARTA = [
-    "**jakarta** · wave 1 · +0 -13 ±125 (105 only labels or checksums)",
+    "**jakarta** · wave 1 · +0 -13 ±163 (141 only labels or checksums)",
     "- no longer the primary city: writes move to `bandung`",
     "- no longer waits at the manual gate",
     "- rollout wave 2 → 1",
@@ -134,7 +134,7 @@ JAKARTA = [
 ]
 # The gated city rolls out last, so the new primary moves to the end of the order.
 BANDUNG = [
-    "**bandung** · wave 2 · +17 -0 ±125 (111 only labels or checksums)",
+    "**bandung** · wave 2 · +18 -0 ±163 (146 only labels or checksums)",
     "- becomes the primary city: writes move here from `jakarta`",
     "- now waits at the manual gate",
     "- rollout wave 0 → 2",
@@ -143,7 +143,7 @@ BANDUNG = [
     "- new workloads: CronJob data/postgres-recap, Job data/postgres-promote-bandung, Job data/postgres-roles",
 ]
 FLEET = [
-    "**fleet** · +0 -0 ±23 (15 only labels or checksums)",
+    "**fleet** · +0 -0 ±50 (38 only labels or checksums)",
     "- primary city `jakarta` → `bandung`",
     "- manual gate `jakarta` → `bandung`",
     "- rollout order `bandung`, `surabaya`, `jakarta` → `surabaya`, `jakarta`, `bandung`",
@@ -172,20 +172,19 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
     bandung = section(whole, "<summary><b>bandung</b>", "<summary><b>fleet</b>")
     (line,) = [line for line in bandung.splitlines() if line.startswith("Only labels or checksums")]
     assert line.startswith(
-        "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
-        "`fleet.nusantaramart.co.id/database-role`, `fleet.nusantaramart.co.id/patroni-config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 111 object(s); ↻ restarts its pods: "
-        "ConfigMap monitoring/grafana-dashboard-city-bandung, "
-        "CronJob data/postgres-backup, Deployment shop/catalog ↻, "
+        # A failover commit restarts nothing: no checksum moves, and no object is marked ↻.
+        "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/database-role`, "
+        "`fleet.nusantaramart.co.id/role`) changed on 146 object(s): AuthorizationPolicy shop/catalog, "
     )
-    assert "#### ± Namespace data" not in bandung and "Namespace data, Namespace shop" in line
+    assert "↻" not in line
+    assert "#### ± Namespace data" not in bandung and "Namespace data, " in line and "Namespace shop" in line
     assert "#### ± Deployment shop/order" in bandung  # its image moved: never collapsed
 
 
 def test_text_report_also_leads_with_releases_and_collapses(realistic: FleetDiff) -> None:
     text = diff_report.text(realistic)
     assert text.index("releases:") < text.index("RISKS") < text.index("== bandung")
-    assert "  bandung · wave 2 · +17 -0 ±125 (111 only labels or checksums)\n" in text
+    assert "  bandung · wave 2 · +18 -0 ±163 (146 only labels or checksums)\n" in text
     assert "\n± Namespace data" not in text
     assert "Only labels or checksums (" in section(text, "== bandung", "== fleet")
 
@@ -294,8 +293,8 @@ def test_only_labels_and_checksums_collapse(tmp_path: Path) -> None:
     text = diff_report.text(collapsing_pair(tmp_path / "again"))
     assert (
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/config-sha256`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 2 object(s); ↻ restarts its pods: "
-        "Deployment shop/relabelled ↻, Service shop/plain\n"
+        "`fleet.nusantaramart.co.id/role`) changed on 2 object(s); pods restart (↻): "
+        "Deployment shop/relabelled ↻; nothing restarts: Service shop/plain\n"
     ) in text
 
 

@@ -295,10 +295,8 @@ def test_the_gate_proves_the_order_of_the_rendered_fleet(strategy: str, tmp_path
 
 def test_the_gate_flags_the_orders_that_cannot_finish(tmp_path: Path) -> None:
     tree, _ = _render(tmp_path, "app-of-apps")
-    merged = order.check(_merge_data_into_apps(tree))
-    assert {(f.rule, f.severity) for f in merged} == {(order.WAVE, "warning")}
-    assert {f.path.rsplit("/", 2)[-2] for f in merged} == {"bandung", "surabaya"}  # apps reading Jakarta's primary
-    assert all("the first rollout cannot finish" in f.message for f in merged)
+    # The merged order is caught by the replay (`test_the_replay_gets_stuck_on_an_order_that_cannot_finish`), not by
+    # addresses: every app reads its own city's members first, which its own Application syncs earlier.
     delayed = order.check(_delay_gated_data(tree))
     assert sorted((f.rule, f.path.rsplit("/", 1)[-1]) for f in delayed if f.severity == "failure") == [
         (order.GATE, "Application.nusantaramart-bandung.k8s.yaml"),  # apps before every data layer

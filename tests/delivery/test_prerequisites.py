@@ -77,7 +77,9 @@ def test_external_dns_publishes_every_name_the_data_services_announce_and_only_i
             "sync",
         )
         published = fleet.prerequisites.published[city.name]
-        assert published == (f"etcd.{city.name}.{zone}", f"postgres-write.{city.name}.{zone}")
+        assert published == tuple(
+            f"{name}.{city.name}.{zone}" for name in ("etcd", "postgres-any", "postgres-reporting", "postgres-write")
+        )
         assert all(name.endswith(f".{zone}") for name in published)
 
 
@@ -92,7 +94,7 @@ def test_the_checks_cover_every_unrenderable_prerequisite_with_a_command() -> No
         ["the", "TSIG"],
         ["node", "pools"],
         ["LVM", "volume"],
-        ["the", "ingress-nginx"],
+        ["the", "Gateway"],
     ]
     assert all(check.commands and check.why for check in checks)
     pools = next(check for check in checks if check.what.startswith("node pools"))

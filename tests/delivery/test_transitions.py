@@ -32,7 +32,16 @@ PATRONI_SETS = {
     for city in ("bandung", "jakarta", "surabaya")
     for name in (naming.MEMBER_SET, naming.REPORTING_SET)
 }
-WRITERS = {f"{city}/Deployment/{app}" for city in ("bandung", "jakarta", "surabaya") for app in ("order", "payment")}
+CITIES = ("bandung", "jakarta", "surabaya")
+WRITERS = {f"{city}/Deployment/{app}" for city in CITIES for app in ("order", "payment")}
+# Every service with a database: its reads fall back to every other city's members.
+READERS = {
+    f"{city}/Deployment/{app}" for city in CITIES for app in ("catalog", "inventory", "order", "payment", "report")
+}
+ROLES_HOOK = (
+    "jakarta: Job data/postgres-roles: pod template changed: an Argo CD Sync hook, deleted and created anew on the "
+    "next sync"
+)
 PROMOTE_HOOK = (
     "jakarta: Job data/postgres-promote-jakarta: pod template changed: an Argo CD Sync hook, deleted and created "
     "anew on the next sync"
@@ -127,12 +136,14 @@ def add_cities(envs: Path, *, joining: bool = True, names: tuple[str, ...] = NEW
 def test_a_failover_commit_restarts_no_pod(variant: Callable[..., Variant]) -> None:
     before, after, diff = variant(partial(set_primary, city="bandung"))
     assert _changed_templates(before, after) == set()
-    # Only the promotion path moves: the promotion hook and the recap run in the primary city.
+    # Only the promotion path moves: the promotion and roles hooks and the recap run in the primary city.
     moved = set(_templates(before)) ^ set(_templates(after))
     assert moved == {
         "jakarta/Job/postgres-promote-jakarta",
+        "jakarta/Job/postgres-roles",
         "jakarta/CronJob/postgres-recap",
         "bandung/Job/postgres-promote-bandung",
+        "bandung/Job/postgres-roles",
         "bandung/CronJob/postgres-recap",
     }
     assert _flags(diff) == []
@@ -179,12 +190,17 @@ def test_a_database_tag_bump_rolls_every_patroni_member_and_recreates_the_promot
 ) -> None:
     before, after, diff = variant(bump_database)
     changed = _changed_templates(before, after)
-    assert changed == PATRONI_SETS | {"jakarta/Job/postgres-promote-jakarta", "jakarta/CronJob/postgres-recap"}
+    assert changed == PATRONI_SETS | {
+        "jakarta/Job/postgres-promote-jakarta",
+        "jakarta/Job/postgres-roles",
+        "jakarta/CronJob/postgres-recap",
+    }
     assert _flags(diff) == [
         *PATRONI_RESTARTS,
         "fleet: database restarts: one commit restarts 7 of the 7 database members fleet-wide, a majority: the "
         "leader and most of its successors roll in the same sync; sync city by city",
         PROMOTE_HOOK,
+        ROLES_HOOK,
     ]
 
 
@@ -209,13 +225,17 @@ def test_an_app_tag_bump_rolls_that_app_only(variant: Callable[..., Variant]) ->
 def test_adding_two_cities_joins_etcd_and_flags_the_membership_change(variant: Callable[..., Variant]) -> None:
     before, after, diff = variant(add_cities)
     # No database member restarts: their etcd hosts, pg_hba and REST API allowlist gain the new cities, which
-    # the promotion hook's reload applies (it now expects the new config hash). The writers restart: they may
-    # now write to the new cities' databases too.
-    assert _changed_templates(before, after) == WRITERS | {"jakarta/Job/postgres-promote-jakarta"}
+    # the promotion hook's reload applies (it now expects the new config hash). The services with a database
+    # restart: they may now write to, and read from, the new cities' databases too.
+    assert _changed_templates(before, after) == READERS | {
+        "jakarta/Job/postgres-promote-jakarta",
+        "jakarta/Job/postgres-roles",
+    }
     assert _flags(diff) == [
         "fleet: etcd membership: etcd membership changes from 3 to 5 members; it adds makassar, medan: run `etcdctl "
         "member add` for each, one at a time, before it syncs (README, Add a city)",
         PROMOTE_HOOK,
+        ROLES_HOOK,
     ]
     for city in NEW_CITIES:
         cluster = next(

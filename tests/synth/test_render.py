@@ -110,23 +110,25 @@ def test_every_object_carries_the_standard_labels(fresh: Path) -> None:
             assert labels["fleet.nusantaramart.co.id/role"] in {"primary", "replica"}, path
 
 
-def test_a_fourth_city_is_one_small_file(envs: Path, tmp_path: Path) -> None:
-    (envs / "medan.yaml").write_text(
-        "# yaml-language-server: $schema=schema/city.schema.json\n"
-        "network:\n  pod_cidr: 10.40.0.0/16\n  service_cidr: 10.140.0.0/16\n"
-        "  edge_address: 192.0.2.40\n  eastwest_address: 10.240.0.10\n"
-        "database:\n  object_storage: {endpoint: https://s3.medan.nusantaramart.internal, "
-        "bucket: nusantaramart-postgres-medan}\n"
-    )
+def test_two_more_cities_are_one_small_file_each(envs: Path, tmp_path: Path) -> None:
+    # Two at a time: one etcd member per city, and an even member count is refused.
+    for index, city in ((4, "medan"), (5, "makassar")):
+        (envs / f"{city}.yaml").write_text(
+            "# yaml-language-server: $schema=schema/city.schema.json\n"
+            f"network:\n  pod_cidr: 10.{index}0.0.0/16\n  service_cidr: 10.1{index}0.0.0/16\n"
+            f"  edge_address: 192.0.2.{index}0\n  eastwest_address: 10.2{index}0.0.10\n"
+            f"database:\n  object_storage: {{endpoint: https://s3.{city}.nusantaramart.internal, "
+            f"bucket: nusantaramart-postgres-{city}}}\n"
+        )
     fleet_yaml = envs / "fleet.yaml"
     fleet_yaml.write_text(
-        fleet_yaml.read_text().replace("[bandung, surabaya, jakarta]", "[bandung, surabaya, medan, jakarta]")
+        fleet_yaml.read_text().replace("[bandung, surabaya, jakarta]", "[bandung, surabaya, medan, makassar, jakarta]")
     )
     out = tmp_path / "dist"
     render(load_fleet(envs), out)
     kinds = {
         # Every city probes every city: names of the other cities appear too, so all four are masked.
-        city: sorted(re.sub("bandung|surabaya|medan|jakarta", "CITY", p.name) for p in (out / city).iterdir())
+        city: sorted(re.sub("bandung|surabaya|medan|makassar|jakarta", "CITY", p.name) for p in (out / city).iterdir())
         for city in ("medan", "surabaya")
     }
     assert kinds["medan"] == kinds["surabaya"]

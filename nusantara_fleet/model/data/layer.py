@@ -177,17 +177,18 @@ class DataLayer:
         """Where a service of `city` reads, in the order a libpq client tries them (`target_session_attrs=any`).
 
         The city's replicas (its reporting members for `reads: reporting`), then any of its ready members
-        (the leader, when it is the city's only one), then every other city's ready members in the order
-        `database.failover.preference` lists them, then the rollout order. Not `primary` first: a failover
-        commit would then reorder every reader's hosts and restart every reading pod, for no read that
-        needs it. A name with no ready pod behind it refuses at once, so a city whose only member is
-        promoted or lost keeps reading from the next name.
+        (the leader, when it is the city's only one), then every other city's ready members by city name.
+        Nothing a failover changes orders them (not `primary`, not the failover preference that moves with
+        it): a failover commit would otherwise reorder every reader's hosts and restart every reading pod,
+        for no read that needs it. A name with no ready pod behind it refuses at once, so a city whose only
+        member is promoted or lost keeps reading from the next name.
         """
         namespace = self.fleet.namespaces.data
         first = naming.REPORTING_SERVICE if reporting else naming.READ_SERVICE
         local = tuple(naming.cluster_local_host(name, namespace) for name in (first, naming.ANY_MEMBER_SERVICE))
-        order = dict.fromkeys([*self.spec.failover.preference, *self.fleet.rollout.order])
-        others = tuple(self.host(name, naming.ANY_MEMBER_SERVICE) for name in order if name != city)
+        others = tuple(
+            self.host(name, naming.ANY_MEMBER_SERVICE) for name in sorted(self.fleet.rollout.order) if name != city
+        )
         return (*local, *others)
 
     @property
