@@ -483,3 +483,8 @@ def roles_secret(service: str) -> str:
 def database_login(service: str) -> str:
     """A service's PostgreSQL role: `app_<service>`, never a bare service name (`order` is a keyword)."""
     return f"app_{service.replace('-', '_')}"
+
+
+# --- observability in the mesh -----------------------------------------------------------------------------
+# The pod label that asks Istio for a sidecar in a namespace without injection (the blackbox exporter's).
+SIDECAR_INJECT_LABEL = "sidecar.istio.io/inject"

@@ -31,7 +31,9 @@ from nusantara_fleet import naming
 from nusantara_fleet.constructs.network.edge import EdgeProxiesPolicy
 from nusantara_fleet.constructs.network.network_policy import (
     NetworkPolicy,
+    mesh_egress,
     namespace_peer,
+    pods_peer,
     services_peer,
     tcp,
 )
@@ -41,12 +43,8 @@ from nusantara_fleet.model.workloads import App
 from nusantara_fleet.model.workloads.plans import InboundFlow
 
 
-def _pods_peer(namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
-    return {**namespace_peer(namespace), "podSelector": {"matchLabels": dict(labels)}}
-
-
 def _namespace_pods(namespace: str, pods: Mapping[str, str]) -> dict[str, Any]:
-    return _pods_peer(namespace, pods) if pods else namespace_peer(namespace)
+    return pods_peer(namespace, pods) if pods else namespace_peer(namespace)
 
 
 def _ingress(flows: tuple[InboundFlow, ...]) -> list[dict[str, Any]]:
@@ -62,14 +60,7 @@ def _ingress(flows: tuple[InboundFlow, ...]) -> list[dict[str, Any]]:
 
 def _eastwest_ingress(mesh: MeshTransport, ports: tuple[int, ...]) -> list[dict[str, Any]]:
     """Remote callers' connections arrive from the local east-west gateway, the TCP source after it relays."""
-    return [{"from": [_pods_peer(mesh.namespace, mesh.eastwest_labels)], "ports": tcp(*ports)}] if ports else []
-
-
-def _mesh_egress(mesh: MeshTransport, remote: bool) -> list[dict[str, Any]]:
-    rules = [{"ports": tcp(mesh.istiod_port), "to": [_pods_peer(mesh.namespace, mesh.istiod_labels)]}]
-    if remote and mesh.remote_gateways:
-        rules.append({"ports": tcp(mesh.remote_port), "to": [{"ipBlock": {"cidr": c}} for c in mesh.remote_gateways]})
-    return rules
+    return [{"from": [pods_peer(mesh.namespace, mesh.eastwest_labels)], "ports": tcp(*ports)}] if ports else []
 
 
 def _app_ingress(app: App) -> list[dict[str, Any]]:
@@ -82,7 +73,7 @@ def _app_egress(app: App) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = [
         {"ports": tcp(peers.port), "to": [services_peer(peers.services)]} for peers in net.egress_services
     ]
-    rules.extend(_mesh_egress(net.mesh, net.remote_egress))
+    rules.extend(mesh_egress(net.mesh, net.remote_egress))
     # Traces and logs to the city's collector.
     rules.append({"ports": tcp(net.telemetry_port), "to": [namespace_peer(net.monitoring_namespace)]})
     if net.database_namespace is not None:
@@ -136,5 +127,5 @@ def render_city_network(scope: Construct, *, fleet: Fleet, city: City) -> None:
             plan=plan.cache,
             pod_selector=naming.service_selector(plan.cache.name),
             ingress=_ingress(plan.cache.inbound),
-            egress=_mesh_egress(plan.cache.mesh, remote=False),
+            egress=mesh_egress(plan.cache.mesh, remote=False),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from constructs import Construct
@@ -9,6 +10,7 @@ from constructs import Construct
 from nusantara_fleet import naming
 from nusantara_fleet.constructs.manifest import Manifest
 from nusantara_fleet.model import City, Fleet
+from nusantara_fleet.model.mesh import MeshTransport
 
 COMPONENT: naming.Component = "network"
 
@@ -67,3 +69,14 @@ class NetworkPolicy(Manifest):
             },
             plan=plan,
         )
+
+
+def pods_peer(namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    return {**namespace_peer(namespace), "podSelector": {"matchLabels": dict(labels)}}
+
+
+def mesh_egress(mesh: MeshTransport, remote: bool) -> list[dict[str, Any]]:
+    rules = [{"ports": tcp(mesh.istiod_port), "to": [pods_peer(mesh.namespace, mesh.istiod_labels)]}]
+    if remote and mesh.remote_gateways:
+        rules.append({"ports": tcp(mesh.remote_port), "to": [{"ipBlock": {"cidr": c}} for c in mesh.remote_gateways]})
+    return rules

@@ -214,7 +214,15 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
             repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,
             chart=naming.BLACKBOX_CHART,
             version=scrape.blackbox_chart_version,
-            values={"fullnameOverride": naming.BLACKBOX_EXPORTER, "config": {"modules": _modules((edge_host,))}},
+            values={
+                "config": {"modules": _modules((edge_host,))},
+                "fullnameOverride": naming.BLACKBOX_EXPORTER,
+                # A sidecar gives the prober its mesh identity: under STRICT mTLS the services' sidecars refuse
+                # plaintext, and their AuthorizationPolicies admit this account on the service port.
+                "pod": {"labels": {naming.SIDECAR_INJECT_LABEL: "true"}},
+                # Prometheus, outside the mesh, still asks the exporter for its probes in plain HTTP.
+                "podAnnotations": {naming.EXCLUDE_INBOUND_PORTS: str(naming.BLACKBOX_PORT)},
+            },
         )
         for city in inputs.cities
     )

@@ -221,6 +221,7 @@ class EdgeProxies:
     ports: tuple[int, ...]  # the listeners' ports, open to every client: this is the public edge
     backends: tuple[str, ...]  # services they forward to
     backend_port: int
+    mesh: MeshTransport  # the proxies are mesh Envoys: istiod, and the other cities' east-west gateways
 
 
 @dataclass(frozen=True)

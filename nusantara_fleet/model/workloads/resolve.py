@@ -535,6 +535,7 @@ def _edge(f: _Fleet, city: City, exposed: App) -> Edge:
             ports=(HTTP_PORT, HTTPS_PORT),
             backends=tuple(variant.name for variant in exposed.variants),
             backend_port=exposed.port,
+            mesh=mesh_transport(spec, f.cities, city),
         )
     return Edge(
         mode=spec.edge,
