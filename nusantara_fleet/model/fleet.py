@@ -116,7 +116,7 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         capacity=capacity,
         observability=observability,
         traffic=traffic,
-        prerequisites=resolve_prerequisites(spec, resolved, data_plans),
+        prerequisites=resolve_prerequisites(spec, resolved, data_plans, traffic.failover),
         sources=sources,
         warnings=(
             *workload_warnings(spec, sources),

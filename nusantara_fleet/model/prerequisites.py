@@ -19,6 +19,7 @@ from nusantara_fleet.model.cities import City, PoolName
 from nusantara_fleet.model.data.plans import CityDataPlan
 from nusantara_fleet.model.delivery import CLUSTER_CONFIG_KEY
 from nusantara_fleet.model.spec import FleetSpec
+from nusantara_fleet.model.traffic.failover import FailoverPlan
 
 DATABASE_POOL: PoolName = "database"  # the pool PostgreSQL and etcd run on: TopoLVM's node plugin runs there only
 DEVICE_CLASS = "ssd"  # TopoLVM's default device class, which `ssd-retain` (no device-class parameter) uses
@@ -119,7 +120,7 @@ def _external_dns(spec: FleetSpec, city: City) -> Addon:
     )
 
 
-def _checks(spec: FleetSpec, cities: tuple[City, ...]) -> tuple[Check, ...]:
+def _checks(spec: FleetSpec, cities: tuple[City, ...], failover: FailoverPlan) -> tuple[Check, ...]:
     rollout = spec.rollout
     argocd = rollout.argocd_namespace
     store = spec.database.secrets.store
@@ -224,15 +225,21 @@ def _checks(spec: FleetSpec, cities: tuple[City, ...]) -> tuple[Check, ...]:
                 *(f"kubectl --context {c} get namespace kube-system -L topolvm.io/webhook" for c in names),
             ),
         ),
+        Check(
+            f"every node labelled {failover.region_label}=<its city>",
+            "Istio reads an endpoint's locality from its node: without the label the DestinationRules' failover "
+            "order matches nothing, and a city's callers spread over every city",
+            tuple(failover.node_check(c) for c in names),
+        ),
         edge,
     )
 
 
 def resolve_prerequisites(
-    spec: FleetSpec, cities: tuple[City, ...], data_plans: Mapping[str, CityDataPlan]
+    spec: FleetSpec, cities: tuple[City, ...], data_plans: Mapping[str, CityDataPlan], failover: FailoverPlan
 ) -> Prerequisites:
     addons = tuple(make(spec, city) for city in cities for make in (_external_secrets, _topolvm, _external_dns))
     published = {
         city.name: tuple(sorted(s.dns_host for s in data_plans[city.name].services if s.dns_host)) for city in cities
     }
-    return Prerequisites(addons=addons, checks=_checks(spec, cities), published=published)
+    return Prerequisites(addons=addons, checks=_checks(spec, cities, failover), published=published)

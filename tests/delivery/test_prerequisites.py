@@ -94,6 +94,7 @@ def test_the_checks_cover_every_unrenderable_prerequisite_with_a_command() -> No
         ["the", "TSIG"],
         ["node", "pools"],
         ["LVM", "volume"],
+        ["every", "node"],
         ["the", "Gateway"],
     ]
     assert all(check.commands and check.why for check in checks)
