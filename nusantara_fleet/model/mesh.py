@@ -41,6 +41,9 @@ def mesh_transport(spec: FleetSpec, cities: tuple[City, ...], city: City) -> Mes
         istiod_labels={naming.ISTIO_LABEL: naming.ISTIOD_LABEL_VALUE},
         istiod_port=ISTIOD_XDS_PORT,
         eastwest_labels={naming.ISTIO_LABEL: naming.EASTWEST_LABEL_VALUE},
-        remote_gateways=tuple(f"{other.network.eastwest_address}/32" for other in cities if other.name != city.name),
+        # Sorted: a reordered rollout (a failover commit moves the gated city) must not rewrite the policies.
+        remote_gateways=tuple(
+            sorted(f"{other.network.eastwest_address}/32" for other in cities if other.name != city.name)
+        ),
         remote_port=CROSS_NETWORK_PORT,
     )

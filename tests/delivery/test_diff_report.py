@@ -120,12 +120,12 @@ def realistic(tmp_path_factory: pytest.TempPathFactory) -> FleetDiff:
 
 
 SURABAYA = [
-    "**surabaya** · wave 0 · +0 -0 ±26 (5 only labels or checksums)",
+    "**surabaya** · wave 0 · +0 -0 ±25 (5 only labels or checksums)",
     "- rollout wave 1 → 0",
     "- `order` `ghcr.io/nusantaramart/order:2.4.0` → `2.5.0` (Deployment shop/order)",
 ]
 JAKARTA = [
-    "**jakarta** · wave 1 · +0 -13 ±163 (141 only labels or checksums)",
+    "**jakarta** · wave 1 · +0 -13 ±163 (142 only labels or checksums)",
     "- no longer the primary city: writes move to `bandung`",
     "- no longer waits at the manual gate",
     "- rollout wave 2 → 1",

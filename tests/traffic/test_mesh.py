@@ -206,8 +206,8 @@ def test_mesh_ports_in_the_network_policies(rendered: Rendered) -> None:
     assert {
         "ports": [{"port": 15443, "protocol": "TCP"}],
         "to": [
-            {"ipBlock": {"cidr": "10.230.0.10/32"}},
             {"ipBlock": {"cidr": "10.210.0.10/32"}},
+            {"ipBlock": {"cidr": "10.230.0.10/32"}},
         ],
     } in gateway["egress"]
     istiod = {
