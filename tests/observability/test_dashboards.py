@@ -245,3 +245,10 @@ def test_the_traffic_light_turns_at_the_slo_bounds(fleet: Fleet, tmp_path: Path)
         subprocess.run([PROMTOOL, "test", "rules", str(unit)], capture_output=True, text=True, check=False).returncode
         == 1
     )
+
+
+def test_the_fleet_overview_holds_each_citys_edge_row_only(fleet: Fleet) -> None:
+    """It is rendered in every city: per service it would grow with cities x services past a ConfigMap's 1 MiB."""
+    rows = fleet.observability.dashboards.fleet.cities
+    assert [row.city for row in rows] == [city.name for city in fleet.cities]
+    assert all([panels.service for panels in row.services] == [fleet.spec.edge_service] for row in rows)

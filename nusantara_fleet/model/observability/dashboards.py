@@ -187,10 +187,13 @@ def resolve_dashboards(inputs: Inputs) -> DashboardsPlan:
             datasource_uid=None,
             services=(),
             cities=tuple(
+                # The edge service only: every user request passes it, so its row is the city as users see
+                # it, and the overview grows with the cities, not cities x services (a ConfigMap holds 1 MiB).
+                # Each service's own widgets are on its city's dashboard.
                 CityRow(
                     city=city.name,
                     datasource_uid=naming.city_datasource(city.name),
-                    services=panels[city.name],
+                    services=tuple(row for row in panels[city.name] if row.service == edge),
                     edge_rps_expr=edge_rps,
                 )
                 for city in inputs.cities
