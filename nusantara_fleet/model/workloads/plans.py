@@ -95,6 +95,11 @@ class InboundFlow:
     meshed: bool
 
 
+def unmeshed_ports(flows: tuple[InboundFlow, ...]) -> tuple[int, ...]:
+    """The ports of the flows the sidecar does not intercept: one reading for every pod set."""
+    return tuple(sorted({port for flow in flows if not flow.meshed for port in flow.ports}))
+
+
 @dataclass(frozen=True)
 class AppNetwork:
     """Everything a service's NetworkPolicy opens; everything else stays denied."""
@@ -115,7 +120,11 @@ class AppNetwork:
     mesh: MeshTransport
     remote_egress: bool  # it calls services that fail over to other cities: their east-west gateways
     remote_ingress_ports: tuple[int, ...]  # ports other cities' callers reach through the local east-west gateway
-    unmeshed_ports: tuple[int, ...]  # ports the sidecar leaves to the app (scrapes by a Prometheus outside the mesh)
+
+    @property
+    def unmeshed_ports(self) -> tuple[int, ...]:
+        """Ports the sidecar leaves to the app: those only callers outside the mesh reach (Prometheus's scrapes)."""
+        return unmeshed_ports(self.inbound)
 
 
 @dataclass(frozen=True)
@@ -307,7 +316,7 @@ class Cache:
     @property
     def unmeshed_ports(self) -> tuple[int, ...]:
         """Ports the sidecar leaves to the pod: those only callers outside the mesh reach."""
-        return tuple(sorted({port for flow in self.inbound if not flow.meshed for port in flow.ports}))
+        return unmeshed_ports(self.inbound)
 
 
 @dataclass(frozen=True)

@@ -332,9 +332,6 @@ def _network(f: _Fleet, city: City, service: Service) -> AppNetwork:
         mesh=mesh_transport(spec, f.cities, city),
         remote_egress=bool(by_port),
         remote_ingress_ports=(service.spec.port,) if remote_callers else (),
-        # Prometheus runs outside the mesh and scrapes by ServiceMonitor, so the metrics port stays plain
-        # HTTP; the NetworkPolicy still admits only the monitoring namespace to it.
-        unmeshed_ports=(spec.workloads.metrics_port,),
     )
 
 
