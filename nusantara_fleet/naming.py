@@ -445,11 +445,16 @@ CACHE_MONITOR = "report-cache"  # the PodMonitor of the report cache's exporters
 
 # --- bootstrap (delivery: the first rollout, Argo CD's own config, prerequisites) -----------------------------
 DATA_APP_SUFFIX = "-data"  # a city's data-layer Application: `<project>-<city>-data`
-LAYER_LABEL = "fleet.nusantaramart.co.id/layer"  # on the city Applications: `data` or `apps`
+PLATFORM_APP_SUFFIX = "-platform"  # what a city's charts read at start: `<project>-<city>-platform`
+LAYER_LABEL = "fleet.nusantaramart.co.id/layer"  # on the city Applications: `platform`, `data` or `apps`
 
 
 def city_data_app(project: str, city: str) -> str:
     return f"{city_app(project, city)}{DATA_APP_SUFFIX}"
+
+
+def city_platform_app(project: str, city: str) -> str:
+    return f"{city_app(project, city)}{PLATFORM_APP_SUFFIX}"
 
 
 EXTERNAL_SECRETS = "external-secrets"  # the add-on, its chart and its namespace

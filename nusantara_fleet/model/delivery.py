@@ -1,10 +1,13 @@
 """How Argo CD delivers the fleet: object names, sync waves and sync options, derived once from the spec.
 
-Each city has two Argo CD Applications on `dist/<city>/`: its data layer (`<project>-<city>-data`, the
-files `data_files` lists) and its apps (every other file). The root Application syncs them in waves: every
-city's data layer together (the etcd members need a quorum and the replicas need the primary city's
-member, so no city's data can come up alone), then the cities' apps one by one in `rollout.order`. Inside
-an Application, per-object `argocd.argoproj.io/sync-wave` annotations put namespaces first.
+Each city has three Argo CD Applications on `dist/<city>/`, split by file name: its platform
+(`<project>-<city>-platform`, the files `platform_files` lists: what the city's charts read at start), its
+data layer (`<project>-<city>-data`, `data_files`) and its apps (every other file). The root Application
+syncs them in waves: the prerequisite charts (the secret store first of all), every city's platform, the
+mesh's charts in their order and the other charts, then every city's data layer together (the etcd members
+need a quorum and the replicas need the primary city's member, so no city's data can come up alone), then
+the cities' apps one by one in `rollout.order`. Inside an Application, per-object
+`argocd.argoproj.io/sync-wave` annotations put namespaces first.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from nusantara_fleet import naming
+from nusantara_fleet.model.addons import Stage
 from nusantara_fleet.model.cities import City
 from nusantara_fleet.model.data.plans import (
     AccountPlan,
@@ -42,12 +46,15 @@ CITY_SYNC_WAVES: dict[Layer, int] = {
     "data": -1,  # databases are healthy before the services that connect to them start
     "apps": 0,  # Argo CD's default wave: anything unannotated is an app
 }
-# Waves inside dist/fleet (the root Application): the project, clusters and health check the child
-# Applications depend on come first; then the add-ons, every city's data layer, and each city's apps.
-FLEET_SETUP_WAVE = -2
-# The charts every city needs (the monitoring stack and its CRDs) come after the setup and before any
-# city, so a city's PrometheusRules and monitors find their CRDs installed.
-ADDON_WAVE = -1
+# Waves inside dist/fleet (the root Application), each waiting for the one before to be healthy: the
+# project, clusters and health check the child Applications depend on come first.
+FLEET_SETUP_WAVE = -6
+# Each add-on stage's wave (model/addons.py), and every city's platform Application between the
+# prerequisites and the mesh: its ExternalSecrets need the secret store, and istiod and Alertmanager mount
+# the Secrets they make. Every chart comes before any city's data or apps, so a city's PrometheusRules,
+# monitors and mesh objects find their CRDs installed.
+ADDON_WAVES: dict[Stage, int] = {"prerequisites": -5, "mesh-base": -3, "mesh-control": -2, "charts": -1}
+PLATFORM_WAVE = -4
 # Every city's data Application in one wave: the etcd members form their quorum and the Patroni members
 # find the primary city's member only when all cities' data layers are applied together.
 DATA_WAVE = 0
@@ -82,12 +89,8 @@ KIND_SYNC_OPTIONS: dict[str, str] = {
 }
 # Options of every city Application: prune only after the new objects are healthy, apply server-side,
 # and keep out of sync (and out of self-heal) only the differences listed in CITY_IGNORE_DIFFERENCES.
-APP_SYNC_OPTIONS = (
-    "PruneLast=true",
-    "ServerSideApply=true",
-    "FailOnSharedResource=true",
-    "RespectIgnoreDifferences=true",
-)
+FAIL_ON_SHARED = "FailOnSharedResource=true"
+APP_SYNC_OPTIONS = ("PruneLast=true", "ServerSideApply=true", FAIL_ON_SHARED, "RespectIgnoreDifferences=true")
 # The HorizontalPodAutoscaler owns a Deployment's replica count once it exists: the rendered `replicas`
 # only sets the starting size, and self-heal must not scale a busy city back down to it.
 CITY_IGNORE_DIFFERENCES = ({"group": "apps", "jsonPointers": ["/spec/replicas"], "kind": "Deployment"},)
@@ -136,6 +139,11 @@ def object_annotations(*, kind: str, layer: Layer) -> dict[str, str]:
     return annotations
 
 
+def platform_files(objects: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The files of one city's platform Application, from the (kind, name) of its objects, sorted."""
+    return tuple(sorted({naming.manifest_file(kind, name) for kind, name in objects}))
+
+
 def data_layer_files(plan: CityDataPlan, *, namespace: str, extra: Iterable[tuple[str, str]] = ()) -> tuple[str, ...]:
     """The files of one city's data layer: its namespace, every object of its plan, and `extra` (kind, name)
     pairs other concerns render into the data layer (the data namespace's monitors), sorted."""
@@ -155,9 +163,11 @@ def file_glob(files: Iterable[str]) -> str:
     return "{" + ",".join(files) + "}"
 
 
-def sync_policy(*, automated: bool) -> dict[str, Any]:
-    """The `syncPolicy` every Application of the fleet shares; only the gated city goes without `automated`."""
-    policy: dict[str, Any] = {"retry": RETRY, "syncOptions": list(APP_SYNC_OPTIONS)}
+def sync_policy(*, automated: bool, shared: bool = False) -> dict[str, Any]:
+    """The `syncPolicy` every Application of the fleet shares; only the gated city goes without `automated`.
+    `shared`: the Application may take over objects another Application synced before."""
+    options = [option for option in APP_SYNC_OPTIONS if not (shared and option == FAIL_ON_SHARED)]
+    policy: dict[str, Any] = {"retry": RETRY, "syncOptions": options}
     if automated:
         policy["automated"] = {"prune": True, "selfHeal": True}
     return policy
@@ -198,12 +208,32 @@ class Delivery:
     secret_store: str
     secret_refresh: str
     data_files: Mapping[str, tuple[str, ...]]  # city -> the files its data Application syncs
+    platform_files: Mapping[str, tuple[str, ...]]  # city -> the files its platform Application syncs
+    # The platform Application's destination: the charts' namespace that no city renders (Argo CD creates it,
+    # as it does for the charts), where the platform puts what they mount.
+    platform_namespace: str
 
     def data_app(self, city: str) -> str:
         return naming.city_data_app(self.project, city)
 
     def data_glob(self, city: str) -> str:
         return file_glob(self.data_files[city])
+
+    def platform_app(self, city: str) -> str:
+        return naming.city_platform_app(self.project, city)
+
+    def platform_glob(self, city: str) -> str:
+        return file_glob(self.platform_files[city])
+
+    def platform_sync_policy(self) -> dict[str, Any]:
+        """Automated in every city, the gated one too: like the charts, the platform is not part of a release.
+        Its objects were the apps Application's before it existed, so on a running fleet it takes them over
+        rather than fail (the gate's split check still gives every file to exactly one Application)."""
+        return sync_policy(automated=True, shared=True)
+
+    def apps_exclude(self, city: str) -> str:
+        """The files a city's apps Application leaves to its platform and data Applications."""
+        return file_glob(sorted({*self.platform_files[city], *self.data_files[city]}))
 
     def manual_steps(self) -> tuple[ManualStep, ...]:
         """What a human does, in order, from clusters with Argo CD and the prerequisites to a running fleet."""
@@ -295,7 +325,12 @@ class Delivery:
 
 
 @traced
-def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...], data_files: Mapping[str, tuple[str, ...]]) -> Delivery:
+def resolve_delivery(
+    spec: FleetSpec,
+    cities: tuple[City, ...],
+    data_files: Mapping[str, tuple[str, ...]],
+    platform_files: Mapping[str, tuple[str, ...]],
+) -> Delivery:
     rollout = spec.rollout
     return Delivery(
         strategy=rollout.strategy,
@@ -324,4 +359,6 @@ def resolve_delivery(spec: FleetSpec, cities: tuple[City, ...], data_files: Mapp
         secret_store=spec.database.secrets.store,
         secret_refresh=spec.database.secrets.refresh,
         data_files=dict(data_files),
+        platform_files=dict(platform_files),
+        platform_namespace=spec.network_policy.monitoring_namespace,
     )

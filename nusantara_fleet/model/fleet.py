@@ -24,7 +24,7 @@ from nusantara_fleet.model.cities import City, Service, resolve_cities, resolve_
 from nusantara_fleet.model.data import CityDataPlan, DataLayer, plan_data
 from nusantara_fleet.model.data.checks import check_data
 from nusantara_fleet.model.data.layer import resolve_layer
-from nusantara_fleet.model.delivery import MONITOR_KINDS, Delivery, data_layer_files, resolve_delivery
+from nusantara_fleet.model.delivery import MONITOR_KINDS, Delivery, data_layer_files, platform_files, resolve_delivery
 from nusantara_fleet.model.observability import Inputs, Observability, resolve_observability
 from nusantara_fleet.model.prerequisites import Prerequisites, resolve_prerequisites
 from nusantara_fleet.model.problems import Sources
@@ -105,6 +105,10 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         )
         for city in resolved
     }
+    platform = {
+        city.name: platform_files((*traffic.mesh.platform_objects(city.name), *observability.platform_objects()))
+        for city in resolved
+    }
     return Fleet(
         spec=spec,
         cities=resolved,
@@ -112,7 +116,7 @@ def resolve(spec: FleetSpec, cities: dict[str, CitySpec], sources: Sources) -> F
         data=layer,
         data_plans=data_plans,
         workloads=workloads,
-        delivery=resolve_delivery(spec, resolved, data_files),
+        delivery=resolve_delivery(spec, resolved, data_files, platform),
         capacity=capacity,
         observability=observability,
         traffic=traffic,

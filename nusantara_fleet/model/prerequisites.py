@@ -1,6 +1,6 @@
 """What each city's cluster needs before the fleet can run there: add-ons the fleet installs, and checks.
 
-The add-ons are Argo CD Applications in the root's add-on wave, before every data layer: External Secrets
+The add-ons are Argo CD Applications in the root's first add-on stage, before everything else: External Secrets
 (the CRDs every ExternalSecret needs), TopoLVM (the `ssd-retain` StorageClass's provisioner) and external-dns
 (it publishes the data Services' `<service>.<city>.<zone>` names, which the other cities dial). What the
 fleet cannot render (Argo CD itself, the secret store's Vault auth, routes, DNS forwarding, node labels,
@@ -52,6 +52,7 @@ class Prerequisites:
 def _external_secrets(spec: FleetSpec, city: City) -> Addon:
     return Addon(
         name=naming.EXTERNAL_SECRETS,
+        stage="prerequisites",
         city=city.name,
         namespace=naming.EXTERNAL_SECRETS,
         repo_url=naming.EXTERNAL_SECRETS_CHARTS,
@@ -72,6 +73,7 @@ def _topolvm(spec: FleetSpec, city: City) -> Addon:
     }
     return Addon(
         name=naming.TOPOLVM,
+        stage="prerequisites",
         city=city.name,
         namespace=naming.TOPOLVM_NAMESPACE,
         repo_url=naming.TOPOLVM_CHARTS,
@@ -88,6 +90,7 @@ def _external_dns(spec: FleetSpec, city: City) -> Addon:
     dns = spec.prerequisites
     return Addon(
         name=naming.EXTERNAL_DNS,
+        stage="prerequisites",
         city=city.name,
         namespace=naming.EXTERNAL_DNS,
         repo_url=naming.EXTERNAL_DNS_CHARTS,

@@ -14,6 +14,12 @@ data layer and its apps): each document is placed by the Application that syncs 
 that none or two of them sync is a failure. An app that needs a data layer synced later is reported as a
 warning: the first rollout cannot finish.
 
+`order.charts`: a chart (an Application of a Helm chart) starts after what the fleet renders into its
+namespace for it to read at start: the Namespace (its Pod Security and mesh labels admit the chart's pods)
+and the Secrets and ExternalSecrets (a pod mounts a Secret when it starts: it waits for a missing one, and
+istiod reads its CA once, signing with a CA of its own if `cacerts` is not there yet). The Application
+that syncs them must come at an earlier rollout position than the chart's own.
+
 `order.gate`: the gated city's Application (`fleet.nusantaramart.co.id/manual-gate`) syncs in the last
 wave of its layer (`fleet.nusantaramart.co.id/layer`), every data Application shares one wave before every
 apps Application, and a RollingSync step that never syncs by itself (`maxUpdate: 0`) is the last step.
@@ -55,8 +61,12 @@ from nusantara_fleet.validate.tree import (
 )
 
 WAVE = "order.wave"
+CHARTS = "order.charts"
 GATE = "order.gate"
-RULES = (WAVE, GATE)
+RULES = (WAVE, CHARTS, GATE)
+# What a chart's pods read from their namespace at start (see the module docstring); ConfigMaps such as the
+# dashboards are watched by the chart's sidecars and may come later.
+CHART_INPUT_KINDS = frozenset({"Namespace", "Secret", "ExternalSecret"})
 
 
 def _finding(doc: Document, rule: str, message: str, severity: Severity = "failure") -> Finding:
@@ -314,7 +324,8 @@ def check_gate(folder: Folder) -> Iterator[Finding]:
                     "together",
                 )
     for app in children:
-        if layer(app) != "data" and data_waves and wave(app.doc) <= data_waves[-1]:
+        # A platform Application holds what the charts read, so it comes before them and every data layer.
+        if layer(app) not in ("data", "platform") and data_waves and wave(app.doc) <= data_waves[-1]:
             yield _finding(
                 app.doc,
                 GATE,
@@ -333,6 +344,32 @@ def check_gate(folder: Folder) -> Iterator[Finding]:
                 )
 
 
+def check_charts(folders: dict[str, Folder], placed: Places) -> Iterator[Finding]:
+    for folder in folders.values():
+        for app in applications(folder):
+            if not any(source.get("chart") for source in app.sources):
+                continue
+            destination = mapping(app.spec.get("destination"))
+            city, namespace = folders.get(str(destination.get("name", ""))), destination.get("namespace")
+            if city is None or not namespace:
+                continue
+            for doc in city.documents:
+                if doc.kind not in CHART_INPUT_KINDS:
+                    continue
+                if (doc.name if doc.kind == "Namespace" else namespace_of(doc)) != namespace:
+                    continue
+                owner = place_of(placed, city, doc)
+                if owner is None or owner.position < wave(app.doc):
+                    continue
+                yield _finding(
+                    app.doc,
+                    CHARTS,
+                    f"starts at rollout position {wave(app.doc)}, before {doc.label} of {city.name}, which "
+                    f"{owner.app.label} syncs at position {owner.position}: the chart's pods start without it; "
+                    "sync it in an earlier wave",
+                )
+
+
 def check(folders: dict[str, Folder]) -> list[Finding]:
     found: list[Finding] = []
     for folder in folders.values():
@@ -341,4 +378,5 @@ def check(folders: dict[str, Folder]) -> list[Finding]:
     placed = places(folders)
     found.extend(check_split(folders, placed))
     found.extend(check_reads(folders, placed))
+    found.extend(check_charts(folders, placed))
     return found

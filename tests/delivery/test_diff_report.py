@@ -143,7 +143,7 @@ BANDUNG = [
     "- new workloads: CronJob data/postgres-recap, Job data/postgres-promote-bandung, Job data/postgres-roles",
 ]
 FLEET = [
-    "**fleet** · +0 -0 ±50 (38 only labels or checksums)",
+    "**fleet** · +0 -0 ±53 (41 only labels or checksums)",
     "- primary city `jakarta` → `bandung`",
     "- manual gate `jakarta` → `bandung`",
     "- rollout order `bandung`, `surabaya`, `jakarta` → `surabaya`, `jakarta`, `bandung`",

@@ -6,8 +6,11 @@ Application without automated sync waits for a human; an ApplicationSet's Rollin
 previous step's Applications, and a `maxUpdate: 0` step for a human. A workload is ready once what it needs
 runs: an etcd member needs a majority of its `--initial-cluster`, a Patroni member its city's etcd member and,
 unless it is the primary, the primary's member; any pod needs the workloads behind the addresses its
-ConfigMaps name. The replay must converge with exactly the manual steps the model lists (and the README
-prints), and must get stuck on an order that cannot finish.
+ConfigMaps name. A chart must start in a later wave than what its namespace holds for it to read at start
+(`order.CHART_INPUT_KINDS`: istiod's `cacerts`, Alertmanager's receivers, the namespace's labels): one that
+starts before would run without it (istiod signs with a CA of its own) until restarted by hand, which the
+replay records. The replay must converge with exactly the manual steps the model lists (and the README
+prints), with no chart started early, and must get stuck on an order that cannot finish.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from nusantara_fleet.validate import order
 from nusantara_fleet.validate.documents import Document, load_documents
 from nusantara_fleet.validate.order import backing, place_of, places
 from nusantara_fleet.validate.references import Application, applications
-from nusantara_fleet.validate.tree import Folder, PodTemplate, at, folders, labels_of, wave
+from nusantara_fleet.validate.tree import Folder, PodTemplate, at, folders, labels_of, namespace_of, wave
 from tests.support import render_variant, set_rollout
 
 STRATEGIES = ["app-of-apps", "application-set"]
@@ -42,6 +45,8 @@ class Replay:
     steps: tuple[ManualStep, ...]
     synced: set[str] = field(default_factory=set)
     done: list[str] = field(default_factory=list)  # the manual steps a human took, by command
+    early: list[str] = field(default_factory=list)  # charts started before an object they read at start
+    synced_in: dict[str, int] = field(default_factory=dict)  # Application -> the root's wave it synced in
 
     @property
     def fleet(self) -> Folder:
@@ -141,6 +146,7 @@ class Replay:
             if step.sync is None:
                 self.done.append(step.command)  # the root's bootstrap and the controller restart
         for current in sorted({wave(doc) for doc in children}):
+            self.wave = current
             in_wave = [doc for doc in children if wave(doc) == current and doc.name != self.root]
             made = [app for app in self.apps.values() if app.doc in in_wave]
             created |= {app.name for app in made}
@@ -174,8 +180,24 @@ class Replay:
             ready = self.ready()
             for app in self.apps.values():
                 if app.name in created and app.name not in self.synced and self._syncs_itself(app, ready):
-                    self.synced.add(app.name)
+                    self._start(app)
                     changed = True
+
+    def _start(self, app: Application) -> None:
+        """Sync an Application on its own; a chart notes each input not synced in an earlier wave."""
+        self.synced.add(app.name)
+        self.synced_in[app.name] = self.wave
+        if not any(source.get("chart") for source in app.sources):
+            return
+        destination = app.spec["destination"]
+        folder = self.tree[destination["name"]]
+        for doc in folder.documents:
+            held = doc.name if doc.kind == "Namespace" else namespace_of(doc)
+            if doc.kind not in order.CHART_INPUT_KINDS or held != destination["namespace"]:
+                continue
+            owner = self.owner(folder, doc)
+            if owner is None or self.synced_in.get(owner, self.wave) >= self.wave:
+                self.early.append(f"{app.name} before {doc.label}")
 
     def _syncs_itself(self, app: Application, ready: set[int]) -> bool:
         if app.doc.kind == "ApplicationSet":
@@ -225,6 +247,7 @@ def test_the_fleet_converges_from_empty_clusters_with_exactly_the_manual_steps_l
     replay = Replay(tree, steps)
     replay.run()
     assert replay.done == [step.command for step in steps]
+    assert replay.early == []
     assert sorted(replay.synced) == sorted(replay.apps)
     # every city's data layer and apps, the prerequisite and observability charts
     assert {
@@ -303,3 +326,31 @@ def test_the_gate_flags_the_orders_that_cannot_finish(tmp_path: Path) -> None:
         (order.GATE, "Application.nusantaramart-jakarta-data.k8s.yaml"),  # data layers apart
         (order.GATE, "Application.nusantaramart-surabaya.k8s.yaml"),
     ]
+
+
+def _platform_with_the_charts(tree: dict[str, Folder]) -> dict[str, Folder]:
+    """Every city's platform Application moved into the charts' last wave, beside istiod's and Alertmanager's."""
+    documents = []
+    for name, folder in tree.items():
+        for doc in folder.documents:
+            if name == naming.FLEET_FOLDER and doc.name.endswith(naming.PLATFORM_APP_SUFFIX):
+                body = copy.deepcopy(doc.body)
+                body["metadata"]["annotations"][naming.SYNC_WAVE] = "-1"
+                doc = Document(doc.path, doc.index, body)
+            documents.append(doc)
+    return folders(documents)
+
+
+def test_the_charts_start_after_what_they_read_and_the_replay_sees_when_they_do_not(tmp_path: Path) -> None:
+    tree, steps = _render(tmp_path, "app-of-apps")
+    replay = Replay(_platform_with_the_charts(tree), steps)
+    replay.run()  # it converges: only a restart by hand would give istiod its CA
+    late = {"istiod": "ExternalSecret/cacerts", "kube-prometheus-stack": "ExternalSecret/alertmanager-receivers"}
+    for city in ("bandung", "surabaya", "jakarta"):
+        for chart, secret in late.items():
+            assert f"{chart}-{city} before {secret}" in replay.early
+    # the east-west gateway's chart, in the same wave, would also start before the root namespace's labels
+    assert "istio-eastwestgateway-bandung before Namespace/istio-system" in replay.early
+    assert sorted(f.rule for f in order.check(_platform_with_the_charts(tree)) if f.severity == "failure") == [
+        order.CHARTS
+    ] * len(replay.early)

@@ -52,6 +52,6 @@ def test_every_application_names_its_destination_and_never_also_gives_a_server(t
             for (kind, _), doc in docs.items()
             if kind == "ApplicationSet"
         ]
-        # The root, each city's data layer, each city's apps (or the ApplicationSet), and the add-on charts.
-        assert len(destinations) == (7 if strategy == "app-of-apps" else 5) + ADDONS_PER_CITY * 3
+        # The root, each city's platform and data layer, each city's apps (or the ApplicationSet), and the charts.
+        assert len(destinations) == (10 if strategy == "app-of-apps" else 8) + ADDONS_PER_CITY * 3
         assert all("name" in d and "server" not in d for d in destinations), destinations

@@ -6,7 +6,7 @@ from nusantara_fleet.constructs.delivery.addon_application import AddonApplicati
 from nusantara_fleet.constructs.delivery.app_project import AddonsProject, CitiesProject, FleetProject
 from nusantara_fleet.constructs.delivery.application_set import CityApplicationSet
 from nusantara_fleet.constructs.delivery.argocd_cm import ArgoCdConfig
-from nusantara_fleet.constructs.delivery.city_application import CityApplication, DataApplication
+from nusantara_fleet.constructs.delivery.city_application import CityApplication, DataApplication, PlatformApplication
 from nusantara_fleet.constructs.delivery.cluster_secret import ClusterSecret
 from nusantara_fleet.constructs.delivery.cmd_params import ArgoCdCmdParams
 from nusantara_fleet.constructs.delivery.root_application import RootApplication
@@ -26,6 +26,7 @@ def render_fleet_delivery(chart: RenderChart, *, fleet: Fleet) -> None:
         for addon in fleet.addons:
             AddonApplication(chart, fleet=fleet, addon=addon)
     for city in fleet.cities:
+        PlatformApplication(chart, fleet=fleet, city=city)
         DataApplication(chart, fleet=fleet, city=city)
     if fleet.delivery.strategy == "application-set":
         ArgoCdCmdParams(chart, fleet=fleet)

@@ -7,7 +7,7 @@ from nusantara_fleet.constructs.delivery.labels import delivery_labels
 from nusantara_fleet.constructs.manifest import Manifest, RenderChart
 from nusantara_fleet.model import Fleet
 from nusantara_fleet.model.addons import Addon
-from nusantara_fleet.model.delivery import ADDON_SYNC_OPTIONS, ADDON_WAVE, RETRY, REVISION_HISTORY
+from nusantara_fleet.model.delivery import ADDON_SYNC_OPTIONS, ADDON_WAVES, RETRY, REVISION_HISTORY
 
 
 class AddonApplication(Manifest):
@@ -21,7 +21,7 @@ class AddonApplication(Manifest):
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "Application",
                 "metadata": {
-                    "annotations": {naming.SYNC_WAVE: str(ADDON_WAVE)},
+                    "annotations": {naming.SYNC_WAVE: str(ADDON_WAVES[addon.stage])},
                     "finalizers": [naming.RESOURCES_FINALIZER],
                     "labels": labels,
                     "name": name,

@@ -113,7 +113,8 @@ class AddonsProject(Manifest):
                         {"name": city, "namespace": namespace}
                         for city, namespace in sorted({(addon.city, addon.namespace) for addon in addons})
                     ],
-                    "sourceRepos": sorted({addon.repo_url for addon in addons}),
+                    # The charts, and the fleet's repository for each city's platform Application.
+                    "sourceRepos": sorted({*(addon.repo_url for addon in addons), delivery.repo_url}),
                 },
             },
             plan=addons,

@@ -1,7 +1,7 @@
 """The ApplicationSet (application-set strategy): one Application per city, synced by Progressive Syncs.
 
-It makes the cities' apps Applications only; their data Applications are the root's own, a wave before
-(city_application.py). RollingSync steps follow the rollout order; each step waits until every
+It makes the cities' apps Applications only; their platform and data Applications are the root's own, in
+earlier waves (city_application.py). RollingSync steps follow the rollout order; each step waits until every
 Application of the previous one is healthy. The gated city's step has `maxUpdate: 0`, so the controller
 never syncs it: a release manager does, inside the AppProject's sync window.
 """
@@ -20,7 +20,7 @@ from nusantara_fleet.model.delivery import APPS_FIRST_WAVE, CITY_IGNORE_DIFFEREN
 
 # Values the generator hands the template; RollingSync steps select Applications by the city label.
 CITY = "{{.city}}"
-DATA_FILES = "{{.dataFiles}}"  # the city's data-layer files, which its data Application syncs
+OTHER_LAYERS = "{{.otherLayers}}"  # the city's files its platform and data Applications sync
 
 
 def _template_patch() -> str:
@@ -65,7 +65,7 @@ class CityApplicationSet(Manifest):
                                 "elements": [
                                     {
                                         "city": city.name,
-                                        "dataFiles": delivery.data_glob(city.name),
+                                        "otherLayers": delivery.apps_exclude(city.name),
                                         "gated": "true" if city.gated else "false",
                                         "role": city.role,
                                         "step": str(city.wave),
@@ -95,7 +95,7 @@ class CityApplicationSet(Manifest):
                             "ignoreDifferences": list(CITY_IGNORE_DIFFERENCES),
                             "project": delivery.project,
                             "revisionHistoryLimit": REVISION_HISTORY,
-                            "source": application_source(delivery, delivery.city_path(CITY), exclude=DATA_FILES),
+                            "source": application_source(delivery, delivery.city_path(CITY), exclude=OTHER_LAYERS),
                             # automated sync comes per city from the template patch (never for the gate)
                             "syncPolicy": sync_policy(automated=False),
                         },

@@ -1,4 +1,7 @@
-"""A city's two Applications: its data layer and its apps, both on dist/<city>, split by file name.
+"""A city's three Applications: its platform, its data layer and its apps, all on dist/<city>, split by file name.
+
+The platform Application (the add-ons' project, automated in every city like the charts) syncs what the city's
+charts read at start, a wave before them (`PLATFORM_WAVE`).
 
 The data Applications of every city share one wave of the root (`DATA_WAVE`): etcd needs a quorum of members
 and the replicas need the primary city's member, so the cities' data layers come up together. The apps
@@ -17,6 +20,7 @@ from nusantara_fleet.model.delivery import (
     CHILD_APP_SYNC_OPTIONS,
     CITY_IGNORE_DIFFERENCES,
     DATA_WAVE,
+    PLATFORM_WAVE,
     REVISION_HISTORY,
     sync_policy,
 )
@@ -55,7 +59,7 @@ class CityApplication(Manifest):
                     "project": delivery.project,
                     "revisionHistoryLimit": REVISION_HISTORY,
                     "source": application_source(
-                        delivery, delivery.city_path(city.name), exclude=delivery.data_glob(city.name)
+                        delivery, delivery.city_path(city.name), exclude=delivery.apps_exclude(city.name)
                     ),
                     "syncPolicy": sync_policy(automated=delivery.automated(city)),
                 },
@@ -90,6 +94,38 @@ class DataApplication(Manifest):
                         delivery, delivery.city_path(city.name), include=delivery.data_glob(city.name)
                     ),
                     "syncPolicy": sync_policy(automated=delivery.automated(city)),
+                },
+            },
+            plan=(fleet.delivery, city),
+        )
+
+
+class PlatformApplication(Manifest):
+    """Rendered for both strategies, before the charts; it creates the charts' namespace no city renders."""
+
+    def __init__(self, scope: RenderChart, *, fleet: Fleet, city: City) -> None:
+        delivery = fleet.delivery
+        name = delivery.platform_app(city.name)
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {
+                    "annotations": _annotations(wave=PLATFORM_WAVE, gated=False),
+                    "finalizers": [naming.RESOURCES_FINALIZER],
+                    "labels": delivery_labels(fleet=fleet, name=name, city=city, layer="platform"),
+                    "name": name,
+                    "namespace": delivery.namespace,
+                },
+                "spec": {
+                    "destination": {"name": city.name, "namespace": delivery.platform_namespace},
+                    "project": delivery.addons_project,
+                    "revisionHistoryLimit": REVISION_HISTORY,
+                    "source": application_source(
+                        delivery, delivery.city_path(city.name), include=delivery.platform_glob(city.name)
+                    ),
+                    "syncPolicy": delivery.platform_sync_policy(),
                 },
             },
             plan=(fleet.delivery, city),

@@ -46,6 +46,10 @@ class Observability:
         every = (*self.stack.addons, *self.scrape.addons, *self.logs.addons, *self.traces.addons)
         return tuple(sorted(every, key=lambda addon: (addon.city, addon.name)))
 
+    def platform_objects(self) -> tuple[tuple[str, str], ...]:
+        """(kind, name) of what the charts mount at start: Alertmanager's pods wait for the receivers' Secret."""
+        return (("ExternalSecret", self.routing.secret.name),)
+
 
 def resolve_observability(inputs: Inputs) -> Observability:
     return Observability(

@@ -91,6 +91,7 @@ def resolve_logs(inputs: Inputs) -> LogsPlan:
     addons = tuple(
         Addon(
             name=naming.LOKI,
+            stage="charts",
             city=city.name,
             namespace=inputs.spec.network_policy.monitoring_namespace,
             repo_url=naming.GRAFANA_CHARTS,

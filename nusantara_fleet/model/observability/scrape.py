@@ -209,6 +209,7 @@ def resolve_scrape(inputs: Inputs) -> ScrapePlan:
     addons = tuple(
         Addon(
             name=naming.BLACKBOX_EXPORTER,
+            stage="charts",
             city=city.name,
             namespace=monitoring,
             repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,

@@ -172,6 +172,7 @@ def resolve_stack(inputs: Inputs) -> StackPlan:
     addons = tuple(
         Addon(
             name=naming.KUBE_PROMETHEUS_STACK,
+            stage="charts",
             city=city.name,
             namespace=spec.network_policy.monitoring_namespace,
             repo_url=naming.PROMETHEUS_COMMUNITY_CHARTS,

@@ -145,6 +145,7 @@ def resolve_traces(inputs: Inputs) -> TracesPlan:
         addons.append(
             Addon(
                 name=naming.OTEL_COLLECTOR,
+                stage="charts",
                 city=city.name,
                 namespace=monitoring,
                 repo_url=naming.OPENTELEMETRY_CHARTS,
@@ -156,6 +157,7 @@ def resolve_traces(inputs: Inputs) -> TracesPlan:
         addons.append(
             Addon(
                 name=naming.TEMPO,
+                stage="charts",
                 city=city.name,
                 namespace=monitoring,
                 repo_url=naming.GRAFANA_CHARTS,

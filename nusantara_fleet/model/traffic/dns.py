@@ -154,6 +154,7 @@ def _addon(inputs: Inputs, city: str, zones: tuple[DelegatedZone, ...]) -> Addon
     dns = inputs.spec.traffic.dns
     return Addon(
         name=naming.K8GB,
+        stage="charts",
         city=city,
         namespace=dns.namespace,
         repo_url=naming.K8GB_CHARTS,

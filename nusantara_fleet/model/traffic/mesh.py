@@ -10,19 +10,17 @@ mTLS is STRICT mesh-wide; each service admits, by identity, exactly the callers 
 both are rendered from one flow table, `App.network.inbound` (model/workloads/resolve.py).
 
 Pods join the mesh by namespace: the apps namespace is injection-labelled. Namespaces left out are a
-reviewed list (`UNMESHED`) with the reason each one is out.
+reviewed list (`unmeshed`) with the reason each one is out.
 
 Injected pods run under the `restricted` Pod Security profile only with the Istio CNI node agent: without
 it every pod would need an init container with NET_ADMIN and NET_RAW. The agent itself mounts host
 paths, so Istio's root namespace, where it runs, is the one namespace enforcing `privileged`
 (https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/).
 
-Argo CD installs the four charts as add-ons at one sync wave: the Addon model has no per-Application
-wave, so istiod and the gateway may start before istio-base's CRDs exist. Neither chart renders an Istio
-custom resource by default, so their syncs do not wait on the CRDs, and istiod's restarts ride out the
-gap (not verified on a cluster). The city's Application, which holds `cacerts`, syncs after every
-add-on: on a first install istiod starts with a self-signed CA and must be restarted once `cacerts`
-exists (the README's prerequisites).
+Argo CD installs the four charts as add-ons in stages (model/delivery.py): istio-base's CRDs and the CNI
+node agent, then istiod, then the east-west gateway. Before any of them, the city's platform Application
+makes what they read at start: the root namespace with its Pod Security and network labels, `cacerts`
+and the remote secrets, and the namespace's NetworkPolicies (`platform_objects`).
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from nusantara_fleet import naming
-from nusantara_fleet.model.addons import Addon
+from nusantara_fleet.model.addons import Addon, Stage
 from nusantara_fleet.model.cities import City
 from nusantara_fleet.model.mesh import CROSS_NETWORK_PORT, GATEWAY_STATUS_PORT, ISTIOD_WEBHOOK_PORT, ISTIOD_XDS_PORT
 from nusantara_fleet.model.pod_security import Level
@@ -144,6 +142,17 @@ class MeshPlan:
     def city(self, city: City | str) -> CityMesh:
         return self.cities[city if isinstance(city, str) else city.name]
 
+    def platform_objects(self, city: str) -> tuple[tuple[str, str], ...]:
+        """(kind, name) of the root namespace's objects the charts need before they start: the namespace,
+        the secrets istiod reads, and the NetworkPolicies, so the namespace is never open."""
+        mesh = self.city(city)
+        return (
+            ("Namespace", self.namespace),
+            *(("ExternalSecret", secret.name) for secret in (mesh.ca, *mesh.remote_secrets)),
+            ("NetworkPolicy", naming.MESH_DEFAULT_DENY),
+            *(("NetworkPolicy", rule.name) for rule in self.root_ingress),
+        )
+
 
 def _authorization(flows: tuple[InboundFlow, ...], *, name: str, namespace: str) -> AuthorizationPlan:
     return AuthorizationPlan(
@@ -212,9 +221,10 @@ def _city(inputs: Inputs, city: City) -> CityMesh:
 def _addons(spec: FleetSpec, city: CityMesh) -> tuple[Addon, ...]:
     mesh = spec.traffic.mesh
 
-    def chart(name: str, chart_name: str, values: Mapping[str, Any]) -> Addon:
+    def chart(name: str, chart_name: str, values: Mapping[str, Any], stage: Stage) -> Addon:
         return Addon(
             name=name,
+            stage=stage,
             city=city.city,
             namespace=mesh.namespace,
             repo_url=mesh.chart_repo,
@@ -255,11 +265,15 @@ def _addons(spec: FleetSpec, city: CityMesh) -> tuple[Addon, ...]:
         },
     }
     return (
-        chart(naming.ISTIO_BASE, naming.ISTIO_BASE_CHART, {"defaultRevision": "default"}),
+        # The CRDs, and the CNI node agent that every injected pod's traffic redirection needs from its start.
+        chart(naming.ISTIO_BASE, naming.ISTIO_BASE_CHART, {"defaultRevision": "default"}, "mesh-base"),
         # The chart's defaults fit a cluster whose CNI keeps its binaries and config in the standard paths.
-        chart(naming.ISTIO_CNI, naming.ISTIO_CNI_CHART, {}),
-        chart(naming.ISTIOD, naming.ISTIOD, istiod),
-        chart(naming.EASTWEST_GATEWAY, naming.ISTIO_GATEWAY_CHART, gateway),
+        chart(naming.ISTIO_CNI, naming.ISTIO_CNI_CHART, {}, "mesh-base"),
+        # After the CRDs and after the city's platform Application has made `cacerts`, which istiod reads
+        # once at start: started before it, istiod would sign with a CA of its own until restarted.
+        chart(naming.ISTIOD, naming.ISTIOD, istiod, "mesh-control"),
+        # Its pods are injected (the gateway template): istiod's webhook must exist when they start.
+        chart(naming.EASTWEST_GATEWAY, naming.ISTIO_GATEWAY_CHART, gateway, "charts"),
     )
 
 
