@@ -433,12 +433,6 @@ def edge_probe_module(host: str) -> str:
 PROMETHEUS_PORT = 9090  # the Prometheus Service's port in kube-prometheus-stack (`prometheus.service.port`)
 
 
-def stack_prometheus_url(namespace: str) -> str:
-    """The city's Prometheus as its Grafana reaches it: the chart's `<fullname>-prometheus` Service, the
-    fullname being the release name, which the add-on sets to the chart's name."""
-    return f"http://{KUBE_PROMETHEUS_STACK}-prometheus.{namespace}:{PROMETHEUS_PORT}/"
-
-
 CACHE_EXPORTER = "redis-exporter"  # the report cache's exporter container
 CACHE_EXPORTER_PORT = "metrics"  # its port's name, which the PodMonitor scrapes
 CACHE_MONITOR = "report-cache"  # the PodMonitor of the report cache's exporters
@@ -493,3 +487,26 @@ def database_login(service: str) -> str:
 # --- observability in the mesh -----------------------------------------------------------------------------
 # The pod label that asks Istio for a sidecar in a namespace without injection (the blackbox exporter's).
 SIDECAR_INJECT_LABEL = "sidecar.istio.io/inject"
+
+# --- observability: every city's Prometheus, through the mesh -----------------------------------------------
+# Istio's pod annotations that narrow what the sidecar intercepts (comma-separated; "" intercepts nothing).
+INCLUDE_INBOUND_PORTS = "traffic.sidecar.istio.io/includeInboundPorts"
+INCLUDE_OUTBOUND_IP_RANGES = "traffic.sidecar.istio.io/includeOutboundIPRanges"
+# kube-prometheus-stack's Prometheus resource (`<fullname>-prometheus`); the operator labels its pods with it.
+STACK_PROMETHEUS = f"{KUBE_PROMETHEUS_STACK}-prometheus"
+PROMETHEUS_OPERATOR_NAME_LABEL = "operator.prometheus.io/name"
+PROMETHEUS_APP_NAME = "prometheus"  # the operator's `app.kubernetes.io/name` on every Prometheus pod
+PROMETHEUS_PORT_NAME = "http-web"  # the chart's `prometheusSpec.portName`; `http-` tells Istio the protocol
+STACK_GRAFANA = f"{KUBE_PROMETHEUS_STACK}-grafana"  # the Grafana subchart's fullname: its ServiceAccount
+PROMETHEUS_AUTHORIZATION = "prometheus"  # the AuthorizationPolicy on the Prometheus pods
+
+
+def city_prometheus(city: str) -> str:
+    """The Service reaching one city's Prometheus, rendered in every city (the mesh merges them by name)."""
+    return f"prometheus-{city}"
+
+
+def prometheus_url(city: str, namespace: str) -> str:
+    """One city's Prometheus as every city's Grafana reaches it: its own Service, never the chart's, whose name
+    every city shares (the mesh would spread its callers over all of them)."""
+    return f"http://{city_prometheus(city)}.{namespace}:{PROMETHEUS_PORT}/"

@@ -58,6 +58,10 @@ def test_what_the_fleet_does_not_use_is_off_and_grafana_reads_every_dashboard(fl
     assert values["grafana"] == {
         "defaultDashboardsEnabled": False,
         "additionalDataSources": values["grafana"]["additionalDataSources"],
+        # a sidecar for its outbound calls only (the other cities' Prometheus); its own port stays plain
+        "podLabels": {"sidecar.istio.io/inject": "true"},
+        "podAnnotations": {"traffic.sidecar.istio.io/includeInboundPorts": ""},
+        "serviceAccount": {"name": "kube-prometheus-stack-grafana"},
         "sidecar": {
             "datasources": {"defaultDatasourceEnabled": False},
             "dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1", "searchNamespace": "ALL"},
@@ -85,9 +89,11 @@ def test_grafana_provisions_the_datasource_uids_the_city_dashboard_reads(fleet: 
     `prometheus` would find nothing: the fleet turns it off and provisions its own, uid included."""
     for city, addon in stacks(fleet).items():
         sources = addon.values["grafana"]["additionalDataSources"]
+        # Every city's Prometheus by its own Service, the city's own as the default too: never the chart's
+        # `kube-prometheus-stack-prometheus`, which every city has and the mesh would spread over all three.
         assert [(s["uid"], s["url"], s["isDefault"]) for s in sources] == [
-            ("prometheus", "http://kube-prometheus-stack-prometheus.monitoring:9090/", True),
-            (f"prometheus-{city}", "http://kube-prometheus-stack-prometheus.monitoring:9090/", False),
+            ("prometheus", f"http://prometheus-{city}.monitoring:9090/", True),
+            *((f"prometheus-{other}", f"http://prometheus-{other}.monitoring:9090/", False) for other in CITIES),
         ]
     rendered = collect_variant(tmp_path)
     for city in CITIES:

@@ -55,7 +55,7 @@ def accounts(docs: list[Doc]) -> dict[str, dict[str, str]]:
 
 def principal_problems(docs: list[Doc], *, trust_domain: str, outside: set[str]) -> list[str]:
     """Every principal is `<trust domain>/ns/<ns>/sa/<sa>` of a ServiceAccount rendered in the city, or one of
-    the accounts charts create outside the tree (`outside`: the edge proxies, the blackbox exporter)."""
+    the accounts charts create outside the tree (`outside`: the edge proxies, the blackbox exporter, Grafana)."""
     rendered = {
         naming.mesh_principal(trust_domain, sa["metadata"]["namespace"], sa["metadata"]["name"])
         for sa in _kind(docs, "ServiceAccount")
@@ -95,6 +95,7 @@ def _ap_callers(principals: list[str]) -> tuple[str, frozenset[str]]:
 def flow_problems(docs: list[Doc], *, root: str, outside: set[str]) -> list[str]:
     """Each service's AuthorizationPolicy admits exactly the callers and ports its NetworkPolicy admits.
 
+    Only the AuthorizationPolicies of the namespaces holding those NetworkPolicies are compared.
     NetworkPolicy side: every ingress rule, less the local east-west gateway's relay rule (it carries remote
     callers, whose identities the same rules cover) and the ports the sidecar does not intercept (the pod's
     exclusion annotation). A whole-namespace peer matches principals of that namespace's chart-made accounts
@@ -113,7 +114,14 @@ def flow_problems(docs: list[Doc], *, root: str, outside: set[str]) -> list[str]
         for np in _kind(docs, "NetworkPolicy")
         if np["metadata"]["namespace"] != root and _service_of(np["spec"]["podSelector"])
     }
-    authorizations = {_service_of(ap["spec"]["selector"]): ap for ap in _kind(docs, "AuthorizationPolicy")}
+    # Only where the services' NetworkPolicies are: the monitoring namespace's policy guards the chart's
+    # Prometheus pods, which no service NetworkPolicy selects (tests/observability/test_prometheus_mesh.py).
+    compared = {np["metadata"]["namespace"] for np in policies.values()}
+    authorizations = {
+        _service_of(ap["spec"]["selector"]): ap
+        for ap in _kind(docs, "AuthorizationPolicy")
+        if ap["metadata"]["namespace"] in compared
+    }
     problems = []
     for service in sorted(set(policies) | set(authorizations), key=str):
         np, ap = policies.get(service), authorizations.get(service)

@@ -30,12 +30,14 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
 
 
 def _outside(fleet: Fleet, city: str) -> set[str]:
-    """Accounts created by charts, not by the tree: the edge proxies and the blackbox exporter."""
+    """Accounts created by charts, not by the tree: the edge proxies, the blackbox exporter and Grafana."""
     edge = fleet.workloads.city(city).edge
     domain = fleet.spec.traffic.mesh.trust_domain
+    monitoring = fleet.spec.network_policy.monitoring_namespace
     return {
         naming.mesh_principal(domain, edge.proxy_namespace, edge.proxy_account),
-        naming.mesh_principal(domain, fleet.spec.network_policy.monitoring_namespace, naming.BLACKBOX_EXPORTER),
+        naming.mesh_principal(domain, monitoring, naming.BLACKBOX_EXPORTER),
+        naming.mesh_principal(domain, monitoring, naming.STACK_GRAFANA),
     }
 
 

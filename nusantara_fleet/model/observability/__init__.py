@@ -7,6 +7,7 @@ routing.py     Alertmanager routes and receivers from the SLA urgencies
 budget.py      the notification budget both the SLA rules and the routes are cut from
 stack.py       the monitoring stack's charts (Prometheus Operator, blackbox exporter)
 dashboards.py  Grafana dashboards per city and fleet-wide
+prometheus_mesh.py  every city's Prometheus, reached by every city's Grafana through the mesh
 logs.py        Loki retention per log class and PII masking
 traces.py      the OpenTelemetry Collector and trace backend
 """
@@ -19,6 +20,7 @@ from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.observability.dashboards import DashboardsPlan, resolve_dashboards
 from nusantara_fleet.model.observability.inputs import Inputs
 from nusantara_fleet.model.observability.logs import LogsPlan, resolve_logs
+from nusantara_fleet.model.observability.prometheus_mesh import PrometheusMesh, resolve_prometheus_mesh
 from nusantara_fleet.model.observability.routing import RoutingPlan, resolve_routing
 from nusantara_fleet.model.observability.scrape import ScrapePlan, resolve_scrape
 from nusantara_fleet.model.observability.sla import SlaRules, resolve_sla
@@ -37,6 +39,7 @@ class Observability:
     routing: RoutingPlan
     stack: StackPlan
     dashboards: DashboardsPlan
+    prometheus_mesh: PrometheusMesh
     logs: LogsPlan
     traces: TracesPlan
 
@@ -59,6 +62,7 @@ def resolve_observability(inputs: Inputs) -> Observability:
         routing=resolve_routing(inputs),
         stack=resolve_stack(inputs),
         dashboards=resolve_dashboards(inputs),
+        prometheus_mesh=resolve_prometheus_mesh(inputs),
         logs=resolve_logs(inputs),
         traces=resolve_traces(inputs),
     )

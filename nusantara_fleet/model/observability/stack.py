@@ -9,6 +9,8 @@ x bytes per sample x the retention, plus the headroom compaction and the write-a
 `retentionSize` caps the blocks at the estimate itself: a fleet that outgrows it loses its oldest days,
 not the volume's last free byte (a full volume stops every new sample).
 Alertmanager gets the routing area's configuration and mounts the receivers' credentials Secret.
+Grafana and Prometheus join the mesh, and the chart renders one Service per city's Prometheus, so every
+city's Grafana reads every city's Prometheus (prometheus_mesh.py).
 What the fleet does not use is off, each with its reason below.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 from nusantara_fleet import naming
 from nusantara_fleet.model.addons import Addon
 from nusantara_fleet.model.observability.inputs import Inputs
+from nusantara_fleet.model.observability.prometheus_mesh import PrometheusMesh, resolve_prometheus_mesh
 from nusantara_fleet.model.observability.routing import RoutingPlan, resolve_routing
 from nusantara_fleet.model.observability.scrape import resolve_scrape
 from nusantara_fleet.model.provenance import traced
@@ -94,7 +97,13 @@ def _storage(inputs: Inputs, *, targets: int, retention_days: int) -> Prometheus
 
 
 def _values(
-    inputs: Inputs, *, city: str, retention_days: int, routing: RoutingPlan, storage: PrometheusStorage
+    inputs: Inputs,
+    *,
+    city: str,
+    retention_days: int,
+    routing: RoutingPlan,
+    storage: PrometheusStorage,
+    mesh: PrometheusMesh,
 ) -> dict[str, Any]:
     scrape = inputs.spec.observability.scrape
     selectors: dict[str, Any] = {}
@@ -113,8 +122,13 @@ def _values(
                 "externalLabels": {"city": city},
                 "scrapeInterval": f"{scrape.interval_seconds}s",
                 "evaluationInterval": f"{scrape.rule_interval_seconds}s",
+                "podMetadata": {
+                    "annotations": dict(mesh.prometheus_pod_annotations),
+                    "labels": mesh.prometheus_pod_labels(city),
+                },
             }
         },
+        "extraManifests": [service.manifest() for service in mesh.services[city]],
         "alertmanager": {
             "config": routing.config(),
             "alertmanagerSpec": {"secrets": [routing.secret.name]},
@@ -123,8 +137,12 @@ def _values(
             # The chart's dashboards read node-exporter and the default rules' recordings, both off.
             "defaultDashboardsEnabled": False,
             # The chart's own Prometheus datasource carries no uid (Grafana invents one), and the dashboards
-            # name theirs: the city's Prometheus is provisioned here under the uids they read.
-            "additionalDataSources": _datasources(inputs, city),
+            # name theirs: every city's Prometheus is provisioned here under the uids they read.
+            "additionalDataSources": _datasources(inputs, city, mesh),
+            "podAnnotations": dict(mesh.grafana_pod_annotations),
+            "podLabels": dict(mesh.grafana_pod_labels),
+            # Named here, not left to the subchart's fullname: the Prometheus pods admit this identity.
+            "serviceAccount": {"name": mesh.grafana_account},
             "sidecar": {
                 "datasources": {"defaultDatasourceEnabled": False},
                 "dashboards": {
@@ -138,23 +156,26 @@ def _values(
     }
 
 
-def _datasources(inputs: Inputs, city: str) -> list[dict[str, Any]]:
-    """The city's Prometheus, as the city dashboard's default datasource and as its city's datasource in
-    the fleet dashboard."""
+def _datasources(inputs: Inputs, city: str, mesh: PrometheusMesh) -> list[dict[str, Any]]:
+    """The city's own Prometheus as the city dashboard's default datasource, then every city's (its own
+    included) under the uid the fleet dashboard's row of that city reads."""
     observability = inputs.spec.observability
-    url = naming.stack_prometheus_url(inputs.spec.network_policy.monitoring_namespace)
-    uids = (observability.dashboards.datasource_uid, naming.city_datasource(city))
+    sources = [(observability.dashboards.datasource_uid, "Prometheus", mesh.url(city), True)]
+    sources += [
+        (naming.city_datasource(service.target), f"Prometheus {service.target}", mesh.url(service.target), False)
+        for service in mesh.services[city]
+    ]
     return [
         {
-            "name": f"Prometheus {city}" if uid != uids[0] else "Prometheus",
+            "name": name,
             "uid": uid,
             "type": "prometheus",
             "access": "proxy",
             "url": url,
-            "isDefault": uid == uids[0],
+            "isDefault": default,
             "jsonData": {"timeInterval": f"{observability.scrape.interval_seconds}s"},
         }
-        for uid in uids
+        for uid, name, url, default in sources
     ]
 
 
@@ -165,6 +186,7 @@ def resolve_stack(inputs: Inputs) -> StackPlan:
     retention_days = spec.slo.window_days + stack.retention_margin_days
     routing = resolve_routing(inputs)
     scrape = resolve_scrape(inputs)
+    mesh = resolve_prometheus_mesh(inputs)
     # Every city's volume is sized for the busiest city: a claim template cannot grow in place, and which
     # city runs the most targets moves with `primary` (its extra Patroni member, its N-1 replicas).
     targets = max(scrape.city(city.name).targets for city in inputs.cities)
@@ -179,7 +201,12 @@ def resolve_stack(inputs: Inputs) -> StackPlan:
             chart=naming.KUBE_PROMETHEUS_STACK,
             version=stack.chart_version,
             values=_values(
-                inputs, city=city.name, retention_days=retention_days, routing=routing, storage=storage[city.name]
+                inputs,
+                city=city.name,
+                retention_days=retention_days,
+                routing=routing,
+                storage=storage[city.name],
+                mesh=mesh,
             ),
         )
         for city in inputs.cities
