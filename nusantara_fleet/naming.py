@@ -498,7 +498,7 @@ PROMETHEUS_OPERATOR_NAME_LABEL = "operator.prometheus.io/name"
 PROMETHEUS_APP_NAME = "prometheus"  # the operator's `app.kubernetes.io/name` on every Prometheus pod
 PROMETHEUS_PORT_NAME = "http-web"  # the chart's `prometheusSpec.portName`; `http-` tells Istio the protocol
 STACK_GRAFANA = f"{KUBE_PROMETHEUS_STACK}-grafana"  # the Grafana subchart's fullname: its ServiceAccount
-PROMETHEUS_AUTHORIZATION = "prometheus"  # the AuthorizationPolicy on the Prometheus pods
+PROMETHEUS_AUTHORIZATION = "prometheus"  # the AuthorizationPolicy and PeerAuthentication on the Prometheus pods
 
 
 def city_prometheus(city: str) -> str:

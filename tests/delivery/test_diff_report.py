@@ -125,7 +125,7 @@ SURABAYA = [
     "- `order` `ghcr.io/nusantaramart/order:2.4.0` → `2.5.0` (Deployment shop/order)",
 ]
 JAKARTA = [
-    "**jakarta** · wave 1 · +0 -13 ±163 (142 only labels or checksums)",
+    "**jakarta** · wave 1 · +0 -13 ±165 (144 only labels or checksums)",
     "- no longer the primary city: writes move to `bandung`",
     "- no longer waits at the manual gate",
     "- rollout wave 2 → 1",
@@ -134,7 +134,7 @@ JAKARTA = [
 ]
 # The gated city rolls out last, so the new primary moves to the end of the order.
 BANDUNG = [
-    "**bandung** · wave 2 · +18 -0 ±163 (146 only labels or checksums)",
+    "**bandung** · wave 2 · +18 -0 ±165 (148 only labels or checksums)",
     "- becomes the primary city: writes move here from `jakarta`",
     "- now waits at the manual gate",
     "- rollout wave 0 → 2",
@@ -174,7 +174,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
     assert line.startswith(
         # A failover commit restarts nothing: no checksum moves, and no object is marked ↻.
         "Only labels or checksums (`app.kubernetes.io/version`, `fleet.nusantaramart.co.id/database-role`, "
-        "`fleet.nusantaramart.co.id/role`) changed on 146 object(s): AuthorizationPolicy shop/catalog, "
+        "`fleet.nusantaramart.co.id/role`) changed on 148 object(s): AuthorizationPolicy monitoring/prometheus, "
     )
     assert "↻" not in line
     assert "#### ± Namespace data" not in bandung and "Namespace data, " in line and "Namespace shop" in line
@@ -184,7 +184,7 @@ def test_label_and_checksum_only_objects_are_one_line_per_city(realistic: FleetD
 def test_text_report_also_leads_with_releases_and_collapses(realistic: FleetDiff) -> None:
     text = diff_report.text(realistic)
     assert text.index("releases:") < text.index("RISKS") < text.index("== bandung")
-    assert "  bandung · wave 2 · +18 -0 ±163 (146 only labels or checksums)\n" in text
+    assert "  bandung · wave 2 · +18 -0 ±165 (148 only labels or checksums)\n" in text
     assert "\n± Namespace data" not in text
     assert "Only labels or checksums (" in section(text, "== bandung", "== fleet")
 

@@ -460,21 +460,45 @@ def test_istiod_proxies_no_dns_so_each_city_renders_every_service(rendered: Rend
         assert names == [f"prometheus-{c}" for c in CITIES]
 
 
-def test_the_authorization_policy_admits_only_grafana(rendered: Rendered) -> None:
+def test_the_authorization_policy_admits_grafana_and_plaintext_callers_and_no_other_meshed_one(
+    rendered: Rendered,
+) -> None:
+    selector = {
+        "app.kubernetes.io/name": "prometheus",
+        "operator.prometheus.io/name": "kube-prometheus-stack-prometheus",
+    }
     for city in CITIES:
         (policy,) = [
             d for d in rendered[city] if d["kind"] == "AuthorizationPolicy" and d["metadata"]["name"] == "prometheus"
         ]
         assert policy["metadata"]["namespace"] == "monitoring"
+        to = [{"operation": {"ports": ["9090"]}}]
         assert policy["spec"] == {
             "action": "ALLOW",
-            "rules": [{"from": [{"source": {"principals": [GRAFANA]}}], "to": [{"operation": {"ports": ["9090"]}}]}],
-            "selector": {
-                "matchLabels": {
-                    "app.kubernetes.io/name": "prometheus",
-                    "operator.prometheus.io/name": "kube-prometheus-stack-prometheus",
-                }
-            },
+            # `notPrincipals: ["*"]` matches only a request without a peer identity: a meshed caller other
+            # than Grafana matches neither rule and is refused.
+            "rules": [
+                {"from": [{"source": {"principals": [GRAFANA]}}], "to": to},
+                {"from": [{"source": {"notPrincipals": ["*"]}}], "to": to},
+            ],
+            "selector": {"matchLabels": selector},
+        }
+
+
+def test_only_9090_of_the_prometheus_pods_takes_plaintext(rendered: Rendered) -> None:
+    """What reached Prometheus in plaintext before its sidecar (the release workflow's canary queries) still
+    does; every other port of those pods, and every other pod, stays STRICT."""
+    for city in CITIES:
+        permissive = [d for d in rendered[city] if d["kind"] == "PeerAuthentication" and "portLevelMtls" in d["spec"]]
+        assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in permissive] == [
+            ("monitoring", "prometheus")
+        ]
+        (spec,) = [d["spec"] for d in permissive]
+        assert spec["mtls"] == {"mode": "STRICT"}
+        assert spec["portLevelMtls"] == {"9090": {"mode": "PERMISSIVE"}}
+        assert spec["selector"]["matchLabels"] == {
+            "app.kubernetes.io/name": "prometheus",
+            "operator.prometheus.io/name": "kube-prometheus-stack-prometheus",
         }
 
 

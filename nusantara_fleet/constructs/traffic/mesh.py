@@ -15,7 +15,7 @@ from nusantara_fleet.constructs.network.network_policy import NetworkPolicy, nam
 from nusantara_fleet.constructs.platform.namespace import Namespace
 from nusantara_fleet.model import City, Fleet
 from nusantara_fleet.model.delivery import object_annotations
-from nusantara_fleet.model.traffic.mesh import AuthorizationPlan, MeshPlan, StoreSecret
+from nusantara_fleet.model.traffic.mesh import AuthorizationPlan, MeshPlan, PermissivePort, StoreSecret
 
 COMPONENT: naming.Component = "network"
 
@@ -99,6 +99,25 @@ class MeshPeerAuthentication(Manifest):
         )
 
 
+class PermissivePortAuthentication(Manifest):
+    def __init__(self, scope: RenderChart, *, city: City, plan: PermissivePort) -> None:
+        kind = "PeerAuthentication"
+        super().__init__(
+            scope,
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": kind,
+                "metadata": _metadata(city, kind=kind, name=plan.name, namespace=plan.namespace),
+                "spec": {
+                    "mtls": {"mode": "STRICT"},
+                    "portLevelMtls": {str(plan.port): {"mode": "PERMISSIVE"}},
+                    "selector": {"matchLabels": dict(plan.selector)},
+                },
+            },
+            plan=plan,
+        )
+
+
 class AuthorizationPolicy(Manifest):
     def __init__(self, scope: RenderChart, *, city: City, plan: AuthorizationPlan) -> None:
         kind = "AuthorizationPolicy"
@@ -112,7 +131,13 @@ class AuthorizationPolicy(Manifest):
                     "action": "ALLOW",
                     "rules": [
                         {
-                            "from": [{"source": {"principals": list(rule.principals)}}],
+                            "from": [
+                                {
+                                    "source": {"notPrincipals": ["*"]}
+                                    if rule.plaintext
+                                    else {"principals": list(rule.principals)}
+                                }
+                            ],
                             "to": [{"operation": {"ports": [str(port) for port in rule.ports]}}],
                         }
                         for rule in plan.rules

@@ -26,6 +26,10 @@ exporter does:
   kubelet's probes, which the injector rewrites to the sidecar's agent.
 - An AuthorizationPolicy on the Prometheus pods admits Grafana's identity on 9090: the same principal in every
   city (one trust domain), so each Prometheus answers every city's Grafana and no other workload of the mesh.
+- 9090 stays PERMISSIVE (a PeerAuthentication on the Prometheus pods), and the policy also admits callers
+  without a mesh identity: whatever reached Prometheus in plaintext before it had a sidecar still does (the
+  release workflow's `fleet canary --prometheus`, a second replica's self-scrape). The mesh adds the other
+  cities' Grafanas and refuses every other meshed caller.
 
 No datasource uses the chart's `kube-prometheus-stack-prometheus` Service: every city has one by that name,
 so once Prometheus is meshed Istio would spread its callers over all the cities.
@@ -40,7 +44,7 @@ from typing import Any
 from nusantara_fleet import naming
 from nusantara_fleet.model.observability.inputs import Inputs
 from nusantara_fleet.model.provenance import traced
-from nusantara_fleet.model.traffic.mesh import AuthorizationPlan, AuthorizationRule
+from nusantara_fleet.model.traffic.mesh import AuthorizationPlan, AuthorizationRule, PermissivePort
 
 COMPONENT: naming.Component = "observability"
 
@@ -85,6 +89,7 @@ class PrometheusMesh:
     grafana_pod_annotations: Mapping[str, str]
     prometheus_pod_annotations: Mapping[str, str]
     authorization: AuthorizationPlan  # the same in every city
+    permissive: PermissivePort  # the same in every city
 
     def url(self, city: str) -> str:
         return naming.prometheus_url(city, self.namespace)
@@ -117,7 +122,10 @@ def _authorization(inputs: Inputs) -> AuthorizationPlan:
         name=naming.PROMETHEUS_AUTHORIZATION,
         namespace=inputs.spec.network_policy.monitoring_namespace,
         selector=operator_pod_labels(),
-        rules=(AuthorizationRule(principals=(_grafana_principal(inputs),), ports=(naming.PROMETHEUS_PORT,)),),
+        rules=(
+            AuthorizationRule(principals=(_grafana_principal(inputs),), ports=(naming.PROMETHEUS_PORT,)),
+            AuthorizationRule(principals=(), ports=(naming.PROMETHEUS_PORT,), plaintext=True),
+        ),
     )
 
 
@@ -157,4 +165,7 @@ def resolve_prometheus_mesh(inputs: Inputs) -> PrometheusMesh:
         # Inbound 9090 only, nothing outbound: scrapes, probes and alert pushes leave unproxied, as before.
         prometheus_pod_annotations={naming.INCLUDE_INBOUND_PORTS: str(port), naming.INCLUDE_OUTBOUND_IP_RANGES: ""},
         authorization=_authorization(inputs),
+        permissive=PermissivePort(
+            name=naming.PROMETHEUS_AUTHORIZATION, namespace=monitoring, selector=operator_pod_labels(), port=port
+        ),
     )

@@ -85,6 +85,19 @@ class StoreSecret:
 class AuthorizationRule:
     principals: tuple[str, ...]
     ports: tuple[int, ...]
+    # Admits the callers without a mesh identity (plaintext, on a PERMISSIVE port) instead of `principals`;
+    # a meshed caller never matches it.
+    plaintext: bool = False
+
+
+@dataclass(frozen=True)
+class PermissivePort:
+    """A PeerAuthentication of one pod set: STRICT, except `port`, which also takes plaintext callers."""
+
+    name: str
+    namespace: str
+    selector: Mapping[str, str]
+    port: int
 
 
 @dataclass(frozen=True)
