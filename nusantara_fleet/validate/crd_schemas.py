@@ -20,8 +20,8 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, cast
@@ -255,10 +255,25 @@ def _field_path(path: tuple[Any, ...], field_path: str) -> tuple[Any, ...]:
     return (*path, *parts)
 
 
+# What a node's CEL rules say of one value: per rule that did not pass, (rule, error or None, why it was not
+# evaluated or None), without the field path, which the caller adds.
+Verdicts = list[tuple[dict[str, Any], str | None, str | None]]
+
+
 @dataclass
 class _Found:
     errors: list[str]
     unevaluated: list[str]
+    verdicts: dict[tuple[int, Hashable], Verdicts]  # by id(node) and `_identity(value)`, kept by the schema
+
+
+def _identity(value: Any) -> Hashable:
+    """`value` as a key that tells apart every value CEL can (Python has 1 == 1.0 == True and 0.0 == -0.0)."""
+    if isinstance(value, dict):
+        return (dict, tuple((_identity(key), _identity(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return (list, tuple(_identity(item) for item in value))
+    return (type(value), repr(value) if isinstance(value, float) else value)
 
 
 def _blocked(errors: list[ValidationError]) -> set[tuple[Any, ...]]:
@@ -271,16 +286,31 @@ def _blocked(errors: list[ValidationError]) -> set[tuple[Any, ...]]:
 
 
 def _rules(value: Any, node: dict[str, Any], path: tuple[Any, ...], found: _Found) -> None:
+    # The same value under the same node gets the same verdicts: the cities' copies of a resource differ in
+    # names and labels, rarely where the rules look, so most rules run once per distinct value, not per document.
+    key = (id(node), _identity(value))
+    verdicts = found.verdicts.get(key)
+    if verdicts is None:
+        verdicts = found.verdicts[key] = _verdicts(value, node)
+    for rule, error, why in verdicts:
+        where = _where(_field_path(path, str(rule.get("fieldPath", ""))))
+        if why is not None:
+            found.unevaluated.append(f"{where}: {why}")
+        else:
+            found.errors.append(f"{where}: {error}")
+
+
+def _verdicts(value: Any, node: dict[str, Any]) -> Verdicts:
     # Imported on first use: cel-python takes about 0.3 s to set up, and most kinds have no rules.
     from nusantara_fleet.validate import cel_rules
 
     bound = cel_rules.to_cel(value, node)
+    verdicts: Verdicts = []
     for rule in node["x-kubernetes-validations"]:
         source = str(rule.get("rule", ""))
-        where = _where(_field_path(path, str(rule.get("fieldPath", ""))))
         why = cel_rules.unevaluable(source)
         if why is not None:
-            found.unevaluated.append(f"{where}: rule {source!r} not evaluated: {why}")
+            verdicts.append((rule, None, f"rule {source!r} not evaluated: {why}"))
             continue
         verdict = cel_rules.evaluate(source, bound)
         if verdict is True:
@@ -288,9 +318,10 @@ def _rules(value: Any, node: dict[str, Any], path: tuple[Any, ...], found: _Foun
         if verdict is False:
             expression = rule.get("messageExpression")
             text = cel_rules.message(str(expression), bound) if expression else None
-            found.errors.append(f"{where}: {text or rule.get('message') or f'failed rule: {source}'}")
+            verdicts.append((rule, f"{text or rule.get('message') or f'failed rule: {source}'}", None))
         else:
-            found.errors.append(f"{where}: {verdict} evaluating rule: {source}")
+            verdicts.append((rule, f"{verdict} evaluating rule: {source}", None))
+    return verdicts
 
 
 def _walk(value: Any, node: Any, path: tuple[Any, ...], blocked: set[tuple[Any, ...]], found: _Found) -> None:
@@ -325,6 +356,8 @@ class StructuralSchema:
 
     schema: dict[str, Any]
     validator: jsonschema.protocols.Validator
+    # The nodes of `schema` live as long as this object, so their ids stay theirs.
+    verdicts: dict[tuple[int, Hashable], Verdicts] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, schema: dict[str, Any]) -> StructuralSchema:
@@ -333,7 +366,11 @@ class StructuralSchema:
     def outcome(self, body: dict[str, Any]) -> Outcome:
         prepared = _prepared(body, self.schema)
         schema_errors = list(self.validator.iter_errors(prepared))
-        found = _Found(errors=[f"{_where(tuple(e.absolute_path))}: {e.message}" for e in schema_errors], unevaluated=[])
+        found = _Found(
+            errors=[f"{_where(tuple(e.absolute_path))}: {e.message}" for e in schema_errors],
+            unevaluated=[],
+            verdicts=self.verdicts,
+        )
         found.errors.extend(object_meta.problems(prepared.get("metadata"), "metadata", embedded=False))
         _walk(prepared, self.schema, (), _blocked(schema_errors), found)
         return Outcome(errors=tuple(sorted(set(found.errors))), unevaluated=tuple(sorted(set(found.unevaluated))))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property
+from pathlib import Path, PurePath
 from typing import Any
 
 from nusantara_fleet import safe_yaml
@@ -20,10 +21,15 @@ class Document:
     index: int
     body: dict[str, Any]
 
-    @property
+    @cached_property
     def group(self) -> str:
         """The directory that holds the file: a city name or `fleet` in `dist/`."""
-        return Path(self.path).parent.name
+        return PurePath(self.path).parent.name
+
+    @cached_property
+    def file_name(self) -> str:
+        """The file's name in its directory (what Argo CD's `directory.include` globs match)."""
+        return PurePath(self.path).name
 
     @property
     def kind(self) -> str:

@@ -104,24 +104,25 @@ class CityNetwork:
             id(template): Pod(template.namespace, template.labels, _address(own, 10 + index) if own else None)
             for index, template in enumerate(folder.templates)
         }
-        # Each policy with its namespace spelled out, the evaluator's one reading of where it applies.
-        self.network = Network(
-            [
-                {**doc.body, "metadata": {**mapping(doc.body.get("metadata")), "namespace": namespace_of(doc)}}
-                for doc in folder.of_kind("NetworkPolicy")
-            ],
-            list(self.pods.values()),
-        )
-        # What another city's pods listen on is taken to be what this city's do: every city runs the same.
-        self.ports = sorted(
-            {port.number for other in folder.templates for port in other.ports if port.protocol == "TCP"}
-        )
         # Another city's pods, seen from here: one address of its pod network stands for all of them.
         self.remote = {
             city: Pod(None, ip=address)
             for city, cidr in sorted(cidrs.items())
             if city != folder.name and (address := _address(cidr, 10))
         }
+        # Each policy with its namespace spelled out, the evaluator's one reading of where it applies; every
+        # pod asked about is given up front, so each rule's peers are matched once against all of them.
+        self.network = Network(
+            [
+                {**doc.body, "metadata": {**mapping(doc.body.get("metadata")), "namespace": namespace_of(doc)}}
+                for doc in folder.of_kind("NetworkPolicy")
+            ],
+            [*self.pods.values(), *self.remote.values()],
+        )
+        # What another city's pods listen on is taken to be what this city's do: every city runs the same.
+        self.ports = sorted(
+            {port.number for other in folder.templates for port in other.ports if port.protocol == "TCP"}
+        )
 
     def allows(self, src: PodTemplate, dst: PodTemplate | Pod, port: int) -> bool:
         source = self.pods[id(src)]

@@ -32,7 +32,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from pathlib import PurePath
 from typing import Any
 
 from nusantara_fleet import naming
@@ -141,10 +140,9 @@ class Place:
     exclude: str | None
 
     def syncs(self, doc: Document) -> bool:
-        name = PurePath(doc.path).name
-        if self.include and not glob_match(self.include, name):
+        if self.include and not glob_match(self.include, doc.file_name):
             return False
-        return not (self.exclude and glob_match(self.exclude, name))
+        return not (self.exclude and glob_match(self.exclude, doc.file_name))
 
 
 # Each folder of the tree: the Applications that sync it.

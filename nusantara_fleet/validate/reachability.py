@@ -8,6 +8,7 @@ seen by IP only: cluster selectors never reach across clusters, only `ipBlock`s 
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -98,8 +99,14 @@ Span = tuple[int, int, int]
 
 
 def _span(cidr: Any) -> Span | None:
+    return _span_of(str(cidr))
+
+
+@lru_cache(maxsize=65536)
+def _span_of(cidr: str) -> Span | None:
+    """Kept per text: every city's policies name the same few dozen CIDRs, once per rule."""
     try:
-        network = ipaddress.ip_network(str(cidr), strict=False)
+        network = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return None
     return network.version, int(network.network_address), int(network.broadcast_address)
@@ -285,6 +292,8 @@ class Network:
                 self._by_namespace.setdefault(pod.namespace, set()).add(key)
             for pair in pod.labels.items():
                 self._by_label.setdefault(pair, set()).add(key)
+        # (IP version, address, id) of each of `pods` with an address, in order: an `ipBlock` names a range.
+        self._by_address = sorted((*_address(pod.ip), key) for key, pod in self._universe.items() if pod.ip)
         self._matched: dict[int, frozenset[int]] = {}  # id(rule) -> the pods of `pods` its peers match
 
     def _isolation(self, pod: Pod, kind: str) -> list[_Rule] | None:
@@ -308,7 +317,7 @@ class Network:
         found: set[int] = set()
         for peer in rule.peers:
             if peer.block is not None:
-                candidates: set[int] = set(self._universe)
+                candidates: set[int] = self._in_range(peer.block.span)
             elif peer.namespaces is None:
                 candidates = self._by_namespace.get(rule.namespace, set())
             else:
@@ -321,6 +330,15 @@ class Network:
                 candidates = candidates & narrowed
             found.update(key for key in candidates if peer.matches(rule.namespace, self._universe[key]))
         return frozenset(found)
+
+    def _in_range(self, span: Span | None) -> set[int]:
+        """The pods of `pods` whose address lies in `span` (`matches` still applies the `except`s)."""
+        if span is None:
+            return set()
+        version, first, last = span
+        start = bisect_left(self._by_address, (version, first))
+        stop = bisect_left(self._by_address, (version, last + 1))
+        return {key for _, _, key in self._by_address[start:stop]}
 
     def _peer(self, rule: _Rule, other: Pod) -> bool:
         if id(other) in self._universe:

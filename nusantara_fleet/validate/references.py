@@ -237,7 +237,14 @@ def check_pod_references(folder: Folder) -> Iterator[Finding]:
 
 def resolve_host(folders: dict[str, Folder], folder: Folder, host: str) -> tuple[Folder, Document] | None:
     """The Service behind a host a pod calls: a cluster-local name in its own folder, else the Service of
-    any folder that publishes that name (`external-dns.alpha.kubernetes.io/hostname`)."""
+    any folder that publishes that name (`external-dns.alpha.kubernetes.io/hostname`). Kept per folder and
+    host: every pod of a city names the same few hosts, and `folders` is always the whole tree."""
+    if host not in folder.hosts:
+        folder.hosts[host] = _resolve_host(folders, folder, host)
+    return folder.hosts[host]
+
+
+def _resolve_host(folders: dict[str, Folder], folder: Folder, host: str) -> tuple[Folder, Document] | None:
     local = folder.local_service(host)
     if local is not None:
         return folder, local

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,16 +42,19 @@ def validate(dist: Path, policy_dir: Path) -> Report:
     """Check every document under `dist` against its schema, every policy in `policy_dir`, and the
     documents against each other."""
     started = time.perf_counter()
-    documents = load_documents(dist)
-    loaded = time.perf_counter()
-    policies = Policies(policy_dir)  # compiled first: a policy error leaves no checker running
-    finish_schemas = schemas.start(documents)  # runs alongside the policies (Node, and a fork for large trees)
-    policy_findings = policies.evaluate(documents)
-    evaluated = time.perf_counter()
-    cross_findings = cross_object.check(documents)
-    crossed = time.perf_counter()
-    schema_findings = finish_schemas()
-    done = time.perf_counter()
+    documents = _load(dist)
+    try:
+        loaded = time.perf_counter()
+        policies = Policies(policy_dir)  # compiled first: a policy error leaves no checker running
+        finish_schemas = schemas.start(documents)  # runs alongside the policies (a fork for large trees)
+        policy_findings = policies.evaluate(documents)
+        evaluated = time.perf_counter()
+        cross_findings = cross_object.check(documents)
+        crossed = time.perf_counter()
+        schema_findings = finish_schemas()
+        done = time.perf_counter()
+    finally:
+        gc.unfreeze()
     return Report(
         documents=documents,
         findings=sorted(schema_findings + policy_findings + cross_findings),
@@ -63,3 +67,18 @@ def validate(dist: Path, policy_dir: Path) -> Report:
             "total": done - started,
         },
     )
+
+
+def _load(dist: Path) -> list[Document]:
+    """The documents, parsed with the cyclic garbage collector paused, then kept out of its later passes
+    (`gc.freeze`, undone when the run ends): they are millions of plain values without a cycle, which each
+    full collection would walk again, a third of the parse time on a 30-city tree."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        documents = load_documents(dist)
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return documents

@@ -200,6 +200,7 @@ class Folder:
     published: dict[str, Document] = field(default_factory=dict)  # external-dns hostname -> Service
     kinds: dict[str, list[Document]] = field(default_factory=dict)
     targets: dict[int, list[PodTemplate]] = field(default_factory=dict)  # a Service's, by id(document)
+    hosts: dict[str, tuple[Folder, Document] | None] = field(default_factory=dict)  # resolved, by host
 
     def get(self, kind: str, namespace: str, name: str) -> Document | None:
         return self.objects.get((kind, namespace, name))
@@ -208,15 +209,16 @@ class Folder:
         return [doc for kind in kinds for doc in self.kinds.get(kind, [])]
 
     def secret_source(self, namespace: str, name: str) -> Document | None:
-        """The Secret, or the ExternalSecret that writes it (`spec.target.name`, else its own name)."""
-        return self.get("Secret", namespace, name) or next(
-            (
-                doc
-                for doc in self.of_kind("ExternalSecret")
-                if namespace_of(doc) == namespace and (text(at(doc.body, "spec", "target", "name")) or doc.name) == name
-            ),
-            None,
-        )
+        """The Secret, or the first ExternalSecret that writes it (`spec.target.name`, else its own name)."""
+        return self.get("Secret", namespace, name) or self._written_secrets.get((namespace, name))
+
+    @cached_property
+    def _written_secrets(self) -> dict[tuple[str, str], Document]:
+        written: dict[tuple[str, str], Document] = {}
+        for doc in self.of_kind("ExternalSecret"):
+            target = text(at(doc.body, "spec", "target", "name")) or doc.name
+            written.setdefault((namespace_of(doc), target), doc)
+        return written
 
     def local_service(self, host: str) -> Document | None:
         """The Service a cluster-local name (`svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`) points at."""

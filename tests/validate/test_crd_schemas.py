@@ -566,3 +566,21 @@ def test_a_missing_vendored_file_is_a_clear_error() -> None:
     assert str(raised.value) == (
         f"cannot read the vendored CRD file {path}: [Errno 2] No such file or directory: '{path}'"
     )
+
+
+def test_a_verdict_kept_for_a_value_is_placed_anew_and_never_given_to_a_value_cel_tells_apart() -> None:
+    checker = schema(
+        {
+            "type": "array",
+            "items": {
+                "x-kubernetes-preserve-unknown-fields": True,
+                "x-kubernetes-validations": [{"rule": "type(self) == int", "message": "must be an int"}],
+            },
+        }
+    )
+    assert errors_of(checker, [1, 1.0, True, 1, 1.0]) == (
+        "spec.1: must be an int",
+        "spec.2: must be an int",
+        "spec.4: must be an int",
+    )
+    assert errors_of(checker, [1.0]) == ("spec.0: must be an int",)
